@@ -1,0 +1,3 @@
+from newsmon.cli import main
+
+main()

@@ -1,0 +1,60 @@
+"""The one place engines are made, so every connection gets the same SQLite settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.engine import make_url
+
+from newsmon.db.models import SCHEMA_VERSION, Base
+
+BUSY_TIMEOUT_MS = 30_000
+
+
+class DatabaseMissing(FileNotFoundError):
+    """A command that only reads was pointed at a database that does not exist."""
+
+
+def database_url(db: str) -> str:
+    """`--db` takes a file path or an SQLAlchemy URL."""
+    return db if "://" in db else f"sqlite:///{Path(db).expanduser()}"
+
+
+def make_engine(db: str, *, create: bool = True) -> Engine:
+    """An engine for `db` (path or URL). With `create`, a missing SQLite file and its folder are
+    made and the schema created; without, a missing file is an error rather than a new empty db.
+    """
+    url = make_url(database_url(db))
+    is_sqlite = url.get_backend_name() == "sqlite"
+    if is_sqlite and url.database and url.database != ":memory:":
+        path = Path(url.database)
+        if not create and not path.exists():
+            raise DatabaseMissing(f"no database at {path}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url)
+    if is_sqlite:
+        event.listen(engine, "connect", _sqlite_pragmas)
+    if create:
+        create_schema(engine)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers work while a crawl writes; the busy timeout makes an overlapping writer
+    # wait instead of failing at once.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def create_schema(engine: Engine) -> None:
+    fresh = not inspect(engine).has_table("stories")
+    Base.metadata.create_all(engine)
+    if fresh and engine.dialect.name == "sqlite":
+        with engine.begin() as conn:
+            conn.execute(text(f"PRAGMA user_version={SCHEMA_VERSION}"))

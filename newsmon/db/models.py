@@ -1,0 +1,89 @@
+"""The tables: stories (the current version of each), revisions (every version), failures."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from newsmon.db.types import UTCDateTime
+
+SCHEMA_VERSION = 1
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar = {datetime: UTCDateTime}
+
+
+class StoryRow(Base):
+    """A story as it stands now: a copy of its latest revision, with when it was seen."""
+
+    __tablename__ = "stories"
+    __table_args__ = (
+        UniqueConstraint("source", "lang", "article_id", name="uq_stories_identity"),
+        Index("ix_stories_written_at", "written_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(40))
+    lang: Mapped[str] = mapped_column(String(8))
+    article_id: Mapped[str] = mapped_column(String(40))
+    url: Mapped[str] = mapped_column(Text)
+    section: Mapped[str | None] = mapped_column(String(80))
+    title: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    summary: Mapped[str | None] = mapped_column(Text)
+    reporter: Mapped[str | None] = mapped_column(Text)
+    photo_credit: Mapped[str | None] = mapped_column(Text)
+    image_url: Mapped[str | None] = mapped_column(Text)
+    written_at: Mapped[datetime]
+    updated_at: Mapped[datetime | None]
+    revision: Mapped[int] = mapped_column(comment="number of the current revision (= how many)")
+    first_seen_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+
+    revisions: Mapped[list[RevisionRow]] = relationship(
+        back_populates="story", order_by="RevisionRow.number", cascade="all, delete-orphan"
+    )
+
+
+class RevisionRow(Base):
+    """One version of a story, kept whole."""
+
+    __tablename__ = "revisions"
+    __table_args__ = (UniqueConstraint("story_id", "number", name="uq_revisions_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    # new: first seen; updated: a later Updated time; silent_edit: same Updated time, new text.
+    kind: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    summary: Mapped[str | None] = mapped_column(Text)
+    reporter: Mapped[str | None] = mapped_column(Text)
+    photo_credit: Mapped[str | None] = mapped_column(Text)
+    image_url: Mapped[str | None] = mapped_column(Text)
+    written_at: Mapped[datetime]
+    updated_at: Mapped[datetime | None]
+    seen_at: Mapped[datetime]
+
+    story: Mapped[StoryRow] = relationship(back_populates="revisions")
+
+
+class FailureRow(Base):
+    """A page that could not be turned into a story, and why."""
+
+    __tablename__ = "failures"
+    __table_args__ = (Index("ix_failures_occurred_at", "occurred_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    # fetch: no usable response; parse: the page did not read as a story; validate: it read but
+    # lacks what a stored story needs.
+    stage: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(40))
+    reason: Mapped[str] = mapped_column(Text)
+    occurred_at: Mapped[datetime]

@@ -1,0 +1,52 @@
+"""Serving a FixtureSite on 127.0.0.1 from a background thread."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from newsmon.demo.site import FixtureSite
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def do_GET(self) -> None:
+        with self.server.lock:
+            page = self.server.site.handle(self.path)
+        body = page.body.encode("utf-8")
+        self.send_response(page.status)
+        self.send_header("Content-Type", page.content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in page.headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, site: FixtureSite, host: str, port: int) -> None:
+        super().__init__((host, port), _Handler)
+        self.site = site
+        self.lock = threading.Lock()
+
+
+@contextmanager
+def serve(site: FixtureSite, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+    """Serve `site` until the block ends; yields its origin, e.g. `http://127.0.0.1:40123`."""
+    server = _Server(site, host, port)
+    thread = threading.Thread(target=server.serve_forever, name="fixture-site", daemon=True)
+    thread.start()
+    try:
+        yield f"http://{host}:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)

@@ -1,0 +1,55 @@
+"""What flows from spiders to pipelines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Discovery:
+    """What a listing page or feed said about a story before its page was fetched."""
+
+    section: str | None = None
+    summary: str | None = None
+    listed_at: datetime | None = None
+    found_on: str | None = None
+
+
+@dataclass
+class Story:
+    """One fetched version of a story: the fields newsmon stores and exports."""
+
+    source: str
+    lang: str
+    article_id: str
+    url: str
+    title: str
+    body: str
+    section: str | None = None
+    summary: str | None = None
+    reporter: str | None = None
+    photo_credit: str | None = None
+    image_url: str | None = None
+    written_at: datetime | None = None
+    updated_at: datetime | None = None
+    # The listing's or feed's time, used only when the page shows no Written time.
+    listed_at: datetime | None = field(default=None, repr=False)
+    fetched_url: str | None = field(default=None, repr=False)
+
+
+STORY_FIELDS = (
+    "source",
+    "lang",
+    "article_id",
+    "url",
+    "section",
+    "title",
+    "body",
+    "summary",
+    "reporter",
+    "photo_credit",
+    "image_url",
+    "written_at",
+    "updated_at",
+)

@@ -1,0 +1,3 @@
+"""Everything specific to the KBS WORLD site: its URLs and how its pages are read."""
+
+SOURCE = "kbs-world"

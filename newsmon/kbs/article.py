@@ -1,0 +1,170 @@
+"""Reading one KBS WORLD article page into a Story. Pure: a response in, an item out."""
+
+from __future__ import annotations
+
+import copy
+import re
+from urllib.parse import urljoin
+
+from scrapy.http import TextResponse
+
+from newsmon.items import Discovery, Story
+from newsmon.kbs import SOURCE
+from newsmon.kbs.text import join_paragraphs, paragraphs, squash
+from newsmon.kbs.times import BadTimestamp, find_labelled_kst
+from newsmon.kbs.urls import StoryKey, canonical_url, story_key
+
+
+class ParseError(ValueError):
+    """The page is not a story newsmon can store; `field` names what could not be read."""
+
+    def __init__(self, field: str, reason: str, *, missing: bool = False) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+        # A short slug for counting: `no_body` (not found) or `bad_written_at` (found, unreadable).
+        self.kind = f"{'no' if missing else 'bad'}_{field}"
+
+
+# Inside the body but not part of the story.
+_NOT_BODY = (
+    ".func_menu",
+    "script",
+    "style",
+    "iframe",
+    "noscript",
+    "div.img_box",
+    "div.photo",
+    "p.cap",
+    "section.comp_contents_3x",
+)
+_PHOTO = re.compile(r"^\s*Photo\s*:\s*(?P<credit>.*?)\s*$", re.IGNORECASE)
+_BYLINE = re.compile(r"^(?P<name>[^,\n]{2,80}), KBS World Radio News\.?$")
+_LABELS = re.compile(r"(?:Written|Updated)\s*:", re.IGNORECASE)
+_TITLE_SUFFIX = re.compile(r"\s+l\s+KBS WORLD\s*$")
+
+
+def parse_article(
+    response: TextResponse,
+    discovery: Discovery | None = None,
+    *,
+    key: StoryKey | None = None,
+) -> Story:
+    """Read a story page. `key` names the story when the response URL does not (a mirror);
+    `discovery` supplies what the page itself does not carry (section, summary, listing time)."""
+    discovery = discovery or Discovery()
+    # The spider only fetches the site's hosts or the mirror it was pointed at, so any host the
+    # response came from may name the story.
+    key = key or story_key(response.url, allowed_hosts=None)
+    if key is None:
+        raise ParseError("url", f"not a story URL: {response.url}", missing=True)
+
+    url = canonical_url(key)
+    title = _title(response)
+    body_el = _body_element(response)
+    image_url = _image_url(response, body_el, url)
+    body, photo_credit = _body_text(body_el)
+    written_at, updated_at = _times(response)
+
+    return Story(
+        source=SOURCE,
+        lang=key.lang,
+        article_id=key.article_id,
+        url=url,
+        section=discovery.section,
+        title=title,
+        body=body,
+        summary=discovery.summary,
+        reporter=_reporter(body),
+        photo_credit=photo_credit,
+        image_url=image_url,
+        written_at=written_at,
+        updated_at=updated_at,
+        listed_at=discovery.listed_at,
+        fetched_url=response.url,
+    )
+
+
+def _title(response: TextResponse) -> str:
+    title = squash(" ".join(response.css("div.title_area h1 ::text").getall()))
+    if not title:
+        head = squash(response.css("title::text").get())
+        title = _TITLE_SUFFIX.sub("", head) if _TITLE_SUFFIX.search(head) else ""
+    if not title:
+        title = squash(response.css('meta[property="og:title"]::attr(content)').get())
+    if not title:
+        raise ParseError(
+            "title", "no headline (div.title_area h1, <title> or og:title)", missing=True
+        )
+    return title
+
+
+def _body_element(response: TextResponse):  # -> lxml HtmlElement
+    found = response.css("div.body_txt")
+    if not found:
+        raise ParseError("body", "no story text (div.body_txt)", missing=True)
+    # The parser must not change the response it was given: work on a copy of the subtree.
+    return copy.deepcopy(found[0].root)
+
+
+def _image_url(response: TextResponse, body_el, page_url: str) -> str | None:
+    # Relative image paths are the site's own: resolve them against the canonical story URL so a
+    # copy fetched from a mirror names the same image.
+    og = squash(response.css('meta[property="og:image"]::attr(content)').get())
+    if og:
+        return urljoin(page_url, og)
+    for img in body_el.iter("img"):
+        src = squash(img.get("src"))
+        if src:
+            return urljoin(page_url, src)
+    return None
+
+
+def _body_text(body_el) -> tuple[str, str | None]:
+    credit = None
+    for selector in _NOT_BODY:
+        for el in body_el.cssselect(selector):
+            if credit is None:
+                m = _PHOTO.search(squash(el.text_content()))
+                credit = (m.group("credit") or None) if m else None
+            if el.getparent() is not None:
+                el.drop_tree()  # keeps the element's tail: text after it is still story text
+    paras = paragraphs(body_el)
+    if paras and (m := _PHOTO.match(paras[0][0])):
+        credit = credit or m.group("credit") or None
+        paras[0].pop(0)
+        paras = [p for p in paras if p]
+    if not paras:
+        raise ParseError("body", "story text is empty (div.body_txt)", missing=True)
+    return join_paragraphs(paras), credit
+
+
+def _reporter(body: str) -> str | None:
+    last = body.rsplit("\n\n", 1)[-1].strip()
+    m = _BYLINE.match(last)
+    return m.group("name").strip() if m else None
+
+
+def _times(response: TextResponse):
+    # Written/Updated sit in p.date inside the title area; fall back to the wider page, since the
+    # element around them is the least certain part of the markup.
+    for where in (
+        "//div[contains(@class,'title_area')]//p[contains(@class,'date')]",
+        "//div[contains(@class,'title_area')]",
+        "//body",
+    ):
+        text = " ".join(
+            response.xpath(f"{where}//text()[not(ancestor::script|ancestor::style)]").getall()
+        )
+        if _LABELS.search(text):
+            break
+    else:
+        return None, None
+    return _labelled(text, "Written", "written_at"), _labelled(text, "Updated", "updated_at")
+
+
+def _labelled(text: str, label: str, field: str):
+    try:
+        return find_labelled_kst(text, label)
+    except BadTimestamp as exc:
+        raise ParseError(field, str(exc)) from None

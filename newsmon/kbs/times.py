@@ -1,0 +1,67 @@
+"""Reading the site's time stamps as UTC instants.
+
+Pages show Korea Standard Time without an offset. Korea has kept UTC+9 without daylight saving
+since 1988, so a fixed offset is exact for every story the site carries and, unlike a tz database
+lookup, cannot vary with the host's configuration.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta, timezone
+
+from dateutil import parser as dateparser
+
+KST = timezone(timedelta(hours=9), "KST")
+
+_STAMP = r"(\d{4})-(\d{1,2})-(\d{1,2})[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?"
+STAMP_RE = re.compile(_STAMP)
+
+
+class BadTimestamp(ValueError):
+    """A time stamp was found but does not name a real instant."""
+
+
+def _from_match(m: re.Match[str]) -> datetime:
+    year, month, day, hour, minute, second = (int(g) if g else 0 for g in m.groups())
+    try:
+        local = datetime(year, month, day, hour, minute, second, tzinfo=KST)
+    except ValueError as exc:
+        raise BadTimestamp(f"{m.group(0)!r} is not a valid time: {exc}") from None
+    return local.astimezone(UTC)
+
+
+def find_kst(text: str) -> datetime | None:
+    """The first `YYYY-MM-DD HH:MM[:SS]` Korea time in `text`, as UTC; None if there is none."""
+    m = STAMP_RE.search(text)
+    return _from_match(m) if m else None
+
+
+def find_labelled_kst(text: str, label: str) -> datetime | None:
+    """The Korea time after `label:` (e.g. `Written: 2023-10-20 15:38:59`), as UTC.
+
+    Labels may run into the previous stamp with nothing between them, so the pattern does not
+    anchor on word boundaries.
+    """
+    m = re.search(rf"{label}\s*:?\s*{_STAMP}", text, flags=re.IGNORECASE)
+    if m is None:
+        if re.search(rf"{label}\s*:", text, flags=re.IGNORECASE):
+            raise BadTimestamp(f"{label} label present but no YYYY-MM-DD HH:MM time follows it")
+        return None
+    inner = STAMP_RE.search(m.group(0))
+    assert inner is not None
+    return _from_match(inner)
+
+
+def parse_rfc822(text: str) -> datetime | None:
+    """An RSS `pubDate` (`Mon, 25 Aug 2025 11:28:21 +0900`) as UTC; Korea time if it has no zone."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        value = dateparser.parse(text)
+    except (ValueError, OverflowError):
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=KST)
+    return value.astimezone(UTC)

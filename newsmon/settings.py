@@ -1,0 +1,46 @@
+"""Scrapy settings for newsmon: read by `scrapy crawl` (through scrapy.cfg) and `newsmon crawl`.
+
+Defaults are safe and polite; every one can be changed per run with `-s NAME=VALUE`.
+"""
+
+import os
+
+from newsmon import __version__
+
+BOT_NAME = "newsmon"
+SPIDER_MODULES = ["newsmon.spiders"]
+NEWSPIDER_MODULE = "newsmon.spiders"
+
+# Where stories are stored: a file path or an SQLAlchemy URL.
+NEWSMON_DB = os.environ.get("NEWSMON_DB") or "data/newsmon.db"
+NEWSMON_SUMMARY = True
+
+ITEM_PIPELINES = {
+    "newsmon.pipelines.ValidatePipeline": 100,
+    "newsmon.pipelines.StorePipeline": 800,
+}
+EXTENSIONS = {
+    "newsmon.account.RunSummary": 500,
+}
+
+# Politeness: one request at a time per host, spaced out and slowed further when the site is.
+USER_AGENT = f"newsmon/{__version__} (news monitoring crawler)"
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS_PER_DOMAIN = 1
+DOWNLOAD_DELAY = 1.0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 30
+RETRY_TIMES = 2
+COOKIES_ENABLED = False
+
+# Safety: no listeners, bounded downloads.
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
+DOWNLOAD_MAXSIZE = 4 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 1024 * 1024
+
+LOG_LEVEL = "INFO"
+FEED_EXPORT_ENCODING = "utf-8"

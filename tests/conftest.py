@@ -1,0 +1,71 @@
+"""Shared fixtures: the host time zone, the fixture site on 127.0.0.1, and crawl subprocesses."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from newsmon.demo.server import serve
+from newsmon.demo.site import FixtureSite
+
+REPO = Path(__file__).resolve().parent.parent
+PAGES = Path(__file__).resolve().parent / "pages"
+ZONES = ("UTC", "Asia/Seoul")
+# The fixture site is this machine's own: no need to wait between requests.
+FAST = ("-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False")
+
+
+@pytest.fixture(params=ZONES)
+def host_tz(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Run the test with the host's local time zone set to each of ZONES in turn."""
+    old = os.environ.get("TZ")
+    os.environ["TZ"] = request.param
+    time.tzset()
+    try:
+        yield request.param
+    finally:
+        if old is None:
+            os.environ.pop("TZ", None)
+        else:
+            os.environ["TZ"] = old
+        time.tzset()
+
+
+@pytest.fixture
+def site() -> FixtureSite:
+    return FixtureSite.bundled()
+
+
+@pytest.fixture
+def origin(site: FixtureSite) -> Iterator[str]:
+    with serve(site) as url:
+        yield url
+
+
+def newsmon(
+    *args: str, cwd: Path, tz: str = "UTC", timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """Run the `newsmon` command in a subprocess (Scrapy's reactor runs once per process)."""
+    env = {k: v for k, v in os.environ.items() if k != "NEWSMON_DB"}
+    env["TZ"] = tz
+    return subprocess.run(
+        [sys.executable, "-m", "newsmon", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def crawl(origin: str, db: Path, *args: str, tz: str = "UTC") -> subprocess.CompletedProcess[str]:
+    return newsmon(
+        "crawl", "--base-url", origin, "--db", str(db), *FAST, *args, cwd=db.parent, tz=tz
+    )

@@ -1,0 +1,116 @@
+"""The `newsmon` command in-process (CliRunner) on temporary databases."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import newsmon
+from sqlalchemy.orm import Session
+
+from newsmon.cli import main
+from newsmon.db.engine import make_engine
+from newsmon.db.store import record_story
+from newsmon.export import EXPORT_FIELDS
+from newsmon.items import Story
+
+SEEN = datetime(2026, 11, 27, 1, 2, 3, tzinfo=UTC)
+FIRST = Story(
+    source="kbs-world",
+    lang="e",
+    article_id="181234",
+    url="https://world.kbs.co.kr/service/news_view.htm?lang=e&Seq_Code=181234",
+    section="Politics",
+    title='Seoul Says "No", Again',
+    body="Line one, with a comma.\nLine two.\n\nBae Joo-yon, KBS World Radio News.",
+    summary="Line one",
+    reporter="Bae Joo-yon",
+    photo_credit="YONHAP News",
+    written_at=datetime(2023, 10, 20, 6, 38, 59, tzinfo=UTC),
+    updated_at=datetime(2023, 10, 20, 8, 24, 42, tzinfo=UTC),
+)
+SECOND = replace(
+    FIRST,
+    article_id="181240",
+    url=FIRST.url.replace("181234", "181240"),
+    title="Short item",
+    body="Only text.",
+    summary=None,
+    reporter=None,
+    photo_credit=None,
+    written_at=datetime(2023, 10, 21, 0, 0, tzinfo=UTC),
+    updated_at=None,
+)
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    path = str(tmp_path / "news.db")
+    engine = make_engine(path)
+    with Session(engine) as session, session.begin():
+        record_story(session, FIRST, SEEN)
+        record_story(session, SECOND, SEEN)
+        record_story(session, replace(FIRST, body=FIRST.body + " More."), SEEN)
+    engine.dispose()
+    return path
+
+
+def test_export_jsonl(db: str) -> None:
+    result = CliRunner().invoke(main, ["export", "--db", db])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    assert [r["article_id"] for r in rows] == ["181234", "181240"]
+    assert list(rows[0]) == list(EXPORT_FIELDS)
+    assert rows[0]["revision"] == 2 and rows[1]["revision"] == 1
+    assert rows[0]["written_at"] == "2023-10-20T06:38:59+00:00"
+    assert rows[0]["updated_at"] == "2023-10-20T08:24:42+00:00"
+    assert rows[0]["first_seen_at"] == rows[0]["last_seen_at"] == "2026-11-27T01:02:03+00:00"
+    assert rows[0]["body"].endswith("News. More.")
+    assert rows[1]["updated_at"] is None and rows[1]["summary"] is None
+
+
+def test_export_csv_to_a_file_round_trips(db: str, tmp_path: Path) -> None:
+    out = tmp_path / "stories.csv"
+    result = CliRunner().invoke(main, ["export", "--db", db, "--format", "csv", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    raw = out.read_bytes()
+    assert raw.startswith(b"source,lang,article_id,url,") and b"\r\n" in raw
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8"), newline="")))
+    assert [r["title"] for r in rows] == [FIRST.title, SECOND.title]
+    assert rows[0]["body"] == FIRST.body + " More."
+    assert rows[1]["updated_at"] == ""
+
+
+def test_db_from_the_environment(db: str) -> None:
+    result = CliRunner().invoke(main, ["export"], env={"NEWSMON_DB": db})
+    assert result.exit_code == 0 and result.output.count("\n") == 2
+
+
+def test_export_from_a_missing_database_says_so(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["export", "--db", str(tmp_path / "none.db")])
+    assert result.exit_code == 1
+    assert "no database at" in result.output and "newsmon crawl" in result.output
+    assert not (tmp_path / "none.db").exists()
+
+
+@pytest.mark.parametrize("command", [[], ["crawl"], ["export"], ["demo"]])
+def test_every_command_is_documented(command: list[str]) -> None:
+    result = CliRunner().invoke(main, [*command, "--help"])
+    assert result.exit_code == 0
+    assert len(result.output.split("\n\n")[1].strip()) > 20
+
+
+def test_demo_runs_offline(tmp_path: Path) -> None:
+    result = newsmon("demo", "--db", "demo.db", cwd=tmp_path, timeout=240)
+    assert result.returncode == 0, result.stderr
+    assert "26 new" in result.stdout
+    assert "1 new, 2 updated (1 silent edits)" in result.stdout
+    assert "27 stories, 29 revisions in demo.db" in result.stdout
+    again = newsmon("demo", "--db", "demo.db", cwd=tmp_path, timeout=240)
+    assert "27 stories, 29 revisions in demo.db" in again.stdout

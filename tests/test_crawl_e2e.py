@@ -1,0 +1,272 @@
+"""End to end: `newsmon crawl` in a subprocess against the fixture site on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+from collections import Counter
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import FAST, REPO, crawl
+
+from newsmon.demo.server import serve
+from newsmon.demo.site import FixtureSite
+
+KST_OFFSET = timedelta(hours=9)
+
+
+def utc_text(kst: str | None) -> str | None:
+    """The stored (naive UTC) text of a Korea-time stamp, worked out independently of newsmon."""
+    if kst is None:
+        return None
+    return (datetime.strptime(kst, "%Y-%m-%d %H:%M:%S") - KST_OFFSET).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def expected(story: dict[str, Any]) -> dict[str, Any]:
+    n, credit = story["article_id"], story["photo_credit"]
+    # The fixture site gives odd ids an og:image; other pages show a photo <img> unless the
+    # caption is a bare text line (ids = 2 mod 3).
+    has_image = n % 2 == 1 or (credit is not None and n % 3 != 2)
+    return {
+        "source": "kbs-world",
+        "lang": "e",
+        "article_id": str(n),
+        "url": f"https://world.kbs.co.kr/service/news_view.htm?lang=e&Seq_Code={n}",
+        "section": "Politics",
+        "title": story["title"],
+        "body": "\n\n".join("\n".join(p) for p in story["paragraphs"]),
+        "summary": story["summary"],
+        "reporter": story["byline"],
+        "photo_credit": credit,
+        "image_url": f"https://world.kbs.co.kr/data/news/{n}.jpg" if has_image else None,
+        "written_at": utc_text(story["written"]),
+        "updated_at": utc_text(story["updated"]),
+    }
+
+
+def stored(db: Path) -> dict[str, dict[str, Any]]:
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    rows = conn.execute("SELECT * FROM stories").fetchall()
+    conn.close()
+    out = {}
+    for row in rows:
+        record = dict(row)
+        for name in ("written_at", "updated_at"):
+            record[name] = record[name] and record[name][:19]
+        out[row["article_id"]] = record
+    return out
+
+
+def revisions(db: Path) -> dict[str, list[tuple[int, str, str]]]:
+    conn = sqlite3.connect(db)
+    out: dict[str, list[tuple[int, str, str]]] = {}
+    query = (
+        "SELECT s.article_id, r.number, r.kind, r.title FROM revisions r "
+        "JOIN stories s ON s.id = r.story_id ORDER BY s.article_id, r.number"
+    )
+    for article_id, number, kind, title in conn.execute(query):
+        out.setdefault(article_id, []).append((number, kind, title))
+    conn.close()
+    return out
+
+
+def story_fetches(site: FixtureSite) -> Counter[int]:
+    return Counter(
+        int(m.group(1))
+        for path in site.requests
+        if path.startswith("/service/news_view.htm") and (m := re.search(r"Seq_Code=(\d+)", path))
+    )
+
+
+def assert_matches_site(db: Path, site: FixtureSite) -> dict[str, dict[str, Any]]:
+    rows = stored(db)
+    politics = {str(s["article_id"]): s for s in site.politics()}
+    assert set(rows) == set(politics)
+    for article_id, story in politics.items():
+        row = rows[article_id]
+        assert {k: row[k] for k in expected(story)} == expected(story), article_id
+    return rows
+
+
+SUMMARY = re.compile(
+    r"newsmon: (\d+) pages fetched \((\d+) listing, (\d+) feed, (\d+) story\); (\d+) new, "
+    r"(\d+) updated \((\d+) silent edits\), (\d+) unchanged, (\d+) stale; (\d+) dropped"
+)
+
+
+def summary(stdout: str) -> tuple[int, ...]:
+    m = SUMMARY.search(stdout)
+    assert m, stdout
+    return tuple(int(g) for g in m.groups())
+
+
+def test_crawl_then_changes_make_exact_revisions(
+    site: FixtureSite, origin: str, tmp_path: Path
+) -> None:
+    db = tmp_path / "news.db"
+    first = crawl(origin, db, tz="Asia/Seoul")
+    assert first.returncode == 0, first.stderr
+    # 3 listing pages + feed + 26 stories; every story once, though most are linked 3-4 times.
+    assert summary(first.stdout) == (30, 3, 1, 26, 26, 0, 0, 0, 0, 0)
+    assert first.stdout.count("\n") == 1  # quiet: the summary line only
+    fetched = story_fetches(site)
+    assert set(fetched.values()) == {1}
+    # Editor's Pick links other sections' stories on every page: never followed.
+    others = {s["article_id"] for s in site.stories.values() if s["section_id"] != "Po"}
+    assert others and not others & set(fetched)
+    assert site.requests[0] == "/robots.txt"
+    rows = assert_matches_site(db, site)
+    first_seen = {k: r["first_seen_at"] for k, r in rows.items()}
+
+    newest = site.politics()[0]
+    new_story = dict(
+        newest,
+        article_id=newest["article_id"] + 2,
+        written="2026-11-27 09:00:00",
+        updated=None,
+        title="A New Story",
+        summary="A new story is published",
+        paragraphs=[["A new story is published."]],
+        byline=None,
+    )
+    site.add_story(new_story)
+    updated_id, edited_id = site.politics()[3]["article_id"], site.politics()[5]["article_id"]
+    site.update_story(updated_id, updated="2026-11-27 10:30:00", title="An Updated Title")
+    site.update_story(edited_id, title="A Silently Edited Title")
+
+    second = crawl(origin, db, tz="UTC")
+    assert second.returncode == 0, second.stderr
+    assert summary(second.stdout) == (31, 3, 1, 27, 1, 2, 1, 24, 0, 0)
+    rows = assert_matches_site(db, site)
+    history = revisions(db)
+    assert history[str(new_story["article_id"])] == [(1, "new", "A New Story")]
+    old_title = {s["article_id"]: s["title"] for s in FixtureSite.bundled().stories.values()}
+    assert history[str(updated_id)] == [
+        (1, "new", old_title[updated_id]),
+        (2, "updated", "An Updated Title"),
+    ]
+    assert history[str(edited_id)] == [
+        (1, "new", old_title[edited_id]),
+        (2, "silent_edit", "A Silently Edited Title"),
+    ]
+    assert sum(len(v) for v in history.values()) == 27 + 2
+    assert rows[str(updated_id)]["revision"] == 2
+    for article_id, seen in first_seen.items():
+        assert rows[article_id]["first_seen_at"] == seen
+        assert rows[article_id]["last_seen_at"] > seen
+
+    third = crawl(origin, db)
+    assert summary(third.stdout)[4:] == (0, 0, 0, 27, 0, 0)
+    assert sum(len(v) for v in revisions(db).values()) == 29
+
+
+def test_page_cap_and_full_walk(site: FixtureSite, origin: str, tmp_path: Path) -> None:
+    one = crawl(origin, tmp_path / "one.db", "--max-pages", "1")
+    assert one.returncode == 0, one.stderr
+    # page 1 and the feed hold the same 10 newest stories
+    assert summary(one.stdout)[:5] == (12, 1, 1, 10, 10)
+
+    site.requests.clear()
+    full = crawl(origin, tmp_path / "full.db", "--full")
+    assert full.returncode == 0, full.stderr
+    # walks on until an empty page (page 4), whatever --max-pages says
+    assert summary(full.stdout)[:5] == (31, 4, 1, 26, 26)
+    assert sum(p.startswith("/service/news_list.htm") for p in site.requests) == 4
+
+
+def test_bad_pages_are_recorded_and_the_run_goes_on(
+    site: FixtureSite, origin: str, tmp_path: Path
+) -> None:
+    ids = [s["article_id"] for s in site.politics()]
+    gone, failing, broken, bad_time = ids[1], ids[2], ids[3], ids[4]
+    site.failures[f"/service/news_view.htm?lang=e&Seq_Code={gone}"] = 404
+    site.failures[f"/service/news_view.htm?lang=e&Seq_Code={failing}"] = 503
+    site.broken.add(broken)
+    site.update_story(bad_time, page_written="2026-13-45 25:61:00")
+    db = tmp_path / "news.db"
+
+    result = crawl(origin, db, "-s", "RETRY_TIMES=1")
+    assert result.returncode == 0, result.stderr
+    counts = summary(result.stdout)
+    assert counts[4] == 22 and counts[9] == 4
+    assert "(bad_written_at: 1, http_404: 1, http_503: 1, no_body: 1)" in result.stdout
+    assert sum(f"Seq_Code={failing}" in p for p in site.requests) == 2  # retried once
+
+    conn = sqlite3.connect(db)
+    failures = {
+        int(re.search(r"Seq_Code=(\d+)", url).group(1)): (stage, kind, reason)
+        for url, stage, kind, reason in conn.execute(
+            "SELECT url, stage, kind, reason FROM failures"
+        )
+    }
+    stored_ids = {int(r[0]) for r in conn.execute("SELECT article_id FROM stories")}
+    conn.close()
+    assert failures == {
+        gone: ("fetch", "http_404", "story page: HTTP 404"),
+        failing: ("fetch", "http_503", "story page: HTTP 503"),
+        broken: ("parse", "no_body", "body: no story text (div.body_txt)"),
+        bad_time: failures[bad_time],
+    }
+    assert failures[bad_time][:2] == ("parse", "bad_written_at")
+    assert "2026-13-45 25:61:00" in failures[bad_time][2]
+    assert stored_ids == set(ids) - {gone, failing, broken, bad_time}
+
+
+def test_a_blocked_site_fails_the_run(site: FixtureSite, origin: str, tmp_path: Path) -> None:
+    site.failures["/service/news_list.htm"] = 403
+    site.failures["/rss/"] = 403
+    result = crawl(origin, tmp_path / "news.db")
+    assert result.returncode == 1
+    assert "run failed: neither the listing nor the feed could be read" in result.stderr
+    assert "(http_403: 2)" in result.stdout
+
+
+def test_scrapy_crawl_from_the_repo_root_runs_the_same_pipelines(
+    site: FixtureSite, origin: str, tmp_path: Path
+) -> None:
+    db = tmp_path / "scrapy.db"
+    env = {k: v for k, v in os.environ.items() if k != "NEWSMON_DB"}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "scrapy",
+            "crawl",
+            "kbs",
+            "-a",
+            f"base_url={origin}",
+            "-a",
+            "max_pages=1",
+            "-s",
+            f"NEWSMON_DB={db}",
+            *FAST,
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert summary(result.stdout)[3:5] == (10, 10)
+    assert len(stored(db)) == 10
+    assert "TelnetConsole" not in result.stderr and "RemoteControl" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--max-pages", "0"], ["--section", "XX"], ["--base-url", "ftp://x"], ["-s", "NOVALUE"]],
+)
+def test_usage_errors_exit_2(args: list[str], tmp_path: Path) -> None:
+    with serve(FixtureSite()) as origin:
+        result = crawl(origin, tmp_path / "x.db", *args)
+    assert result.returncode == 2, result.stderr
+    assert not (tmp_path / "x.db").exists()

@@ -1,0 +1,149 @@
+"""Revision logic and time storage, on a real SQLite file."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, select, text
+from sqlalchemy.orm import Session
+
+from newsmon.db.engine import DatabaseMissing, make_engine
+from newsmon.db.models import RevisionRow, StoryRow
+from newsmon.db.store import Outcome, record_story
+from newsmon.items import Story
+
+T0 = datetime(2023, 10, 20, 6, 38, 59, tzinfo=UTC)
+SEEN = datetime(2026, 11, 27, 0, 0, tzinfo=UTC)
+
+STORY = Story(
+    source="kbs-world",
+    lang="e",
+    article_id="181234",
+    url="https://world.kbs.co.kr/service/news_view.htm?lang=e&Seq_Code=181234",
+    section="Politics",
+    title="Seoul Monitoring Moves",
+    body="Anchor: first.\nSecond line.\n\nBae Joo-yon, KBS World Radio News.",
+    summary="Anchor: first.",
+    reporter="Bae Joo-yon",
+    written_at=T0,
+    updated_at=T0 + timedelta(hours=1),
+)
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    engine = make_engine(str(tmp_path / "sub" / "news.db"))
+    yield engine
+    engine.dispose()
+
+
+def store(engine: Engine, story: Story, seen_at: datetime = SEEN) -> Outcome:
+    with Session(engine) as session, session.begin():
+        return record_story(session, story, seen_at)
+
+
+def history(engine: Engine) -> list[tuple[int, str, str, datetime | None]]:
+    with Session(engine) as session:
+        return [
+            (r.number, r.kind, r.title, r.updated_at)
+            for r in session.scalars(select(RevisionRow).order_by(RevisionRow.number))
+        ]
+
+
+def current(engine: Engine) -> StoryRow:
+    with Session(engine) as session:
+        return session.scalars(select(StoryRow)).one()
+
+
+def test_a_new_story_is_revision_one(engine: Engine) -> None:
+    assert store(engine, STORY) == Outcome.NEW
+    row = current(engine)
+    assert (row.revision, row.first_seen_at, row.last_seen_at) == (1, SEEN, SEEN)
+    assert history(engine) == [(1, "new", STORY.title, STORY.updated_at)]
+
+
+def test_a_later_update_is_a_new_revision(engine: Engine) -> None:
+    store(engine, STORY)
+    later = replace(
+        STORY,
+        title="Seoul Monitoring Moves Closely",
+        updated_at=STORY.updated_at + timedelta(hours=2),
+    )
+    assert store(engine, later, SEEN + timedelta(minutes=10)) == Outcome.UPDATED
+    row = current(engine)
+    assert (row.revision, row.title, row.updated_at) == (2, later.title, later.updated_at)
+    assert (row.first_seen_at, row.last_seen_at) == (SEEN, SEEN + timedelta(minutes=10))
+    assert history(engine) == [
+        (1, "new", STORY.title, STORY.updated_at),
+        (2, "updated", later.title, later.updated_at),
+    ]
+
+
+def test_an_update_time_appearing_is_an_update(engine: Engine) -> None:
+    store(engine, replace(STORY, updated_at=None))
+    assert store(engine, STORY) == Outcome.UPDATED
+    assert [kind for _, kind, _, _ in history(engine)] == ["new", "updated"]
+
+
+def test_same_update_time_new_text_is_a_silent_edit(engine: Engine) -> None:
+    store(engine, STORY)
+    edited = replace(STORY, body=STORY.body.replace("first", "the first"))
+    assert store(engine, edited) == Outcome.SILENT_EDIT
+    assert current(engine).body == edited.body
+    assert history(engine)[-1][:2] == (2, "silent_edit")
+
+
+def test_same_update_time_and_text_changes_only_last_seen(engine: Engine) -> None:
+    store(engine, STORY)
+    respaced = replace(STORY, body=STORY.body.replace(" ", "  "), title=f" {STORY.title}\n")
+    later = SEEN + timedelta(hours=3)
+    assert store(engine, respaced, later) == Outcome.UNCHANGED
+    row = current(engine)
+    assert (row.revision, row.body, row.last_seen_at) == (1, STORY.body, later)
+    assert len(history(engine)) == 1
+
+
+def test_an_older_copy_is_ignored(engine: Engine) -> None:
+    store(engine, STORY)
+    stale = replace(STORY, title="Old", updated_at=STORY.updated_at - timedelta(minutes=1))
+    assert store(engine, stale, SEEN + timedelta(hours=1)) == Outcome.STALE
+    assert store(engine, replace(stale, updated_at=None)) == Outcome.STALE
+    row = current(engine)
+    assert (row.title, row.revision, row.last_seen_at) == (STORY.title, 1, SEEN)
+
+
+def test_instants_read_back_as_utc_whatever_the_host_zone(engine: Engine, host_tz: str) -> None:
+    kst = timezone(timedelta(hours=9))
+    store(engine, replace(STORY, written_at=datetime(2023, 10, 20, 15, 38, 59, tzinfo=kst)))
+    row = current(engine)
+    assert row.written_at == T0
+    assert row.written_at.utcoffset() == timedelta(0)
+    with engine.connect() as conn:  # what SQL users see: UTC wall time
+        raw = conn.execute(text("SELECT written_at FROM stories")).scalar_one()
+    assert raw.startswith("2023-10-20 06:38:59")
+
+
+def test_naive_times_are_refused(engine: Engine) -> None:
+    with pytest.raises(Exception, match="aware datetime"):
+        store(engine, replace(STORY, written_at=datetime(2023, 10, 20, 15, 38)))
+
+
+def test_sqlite_runs_in_wal_with_a_busy_timeout(engine: Engine, tmp_path: Path) -> None:
+    with engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar_one() == "wal"
+        assert conn.execute(text("PRAGMA busy_timeout")).scalar_one() >= 1000
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar_one() == 1
+    plain = sqlite3.connect(tmp_path / "sub" / "news.db")
+    assert plain.execute("PRAGMA user_version").fetchone()[0] == 1
+    plain.close()
+
+
+def test_readers_do_not_create_a_missing_database(tmp_path: Path) -> None:
+    with pytest.raises(DatabaseMissing):
+        make_engine(str(tmp_path / "absent.db"), create=False)
+    assert not (tmp_path / "absent.db").exists()
