@@ -19,6 +19,9 @@ ITEM_PIPELINES = {
     "newsmon.pipelines.ValidatePipeline": 100,
     "newsmon.pipelines.StorePipeline": 800,
 }
+DOWNLOADER_MIDDLEWARES = {
+    "newsmon.middlewares.OffsiteRedirectGuard": 650,
+}
 EXTENSIONS = {
     "newsmon.account.RunSummary": 500,
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -66,6 +67,14 @@ def newsmon(
 
 
 def crawl(origin: str, db: Path, *args: str, tz: str = "UTC") -> subprocess.CompletedProcess[str]:
-    return newsmon(
+    result = newsmon(
         "crawl", "--base-url", origin, "--db", str(db), *FAST, *args, cwd=db.parent, tz=tz
     )
+    assert_no_warnings(result.stderr)
+    return result
+
+
+def assert_no_warnings(log: str) -> None:
+    """Warnings are errors in tests, also in crawl subprocesses (Scrapy logs them)."""
+    warnings = [line for line in log.splitlines() if re.search(r"\w+Warning: ", line)]
+    assert not warnings, "\n".join(warnings)

@@ -270,3 +270,33 @@ def test_usage_errors_exit_2(args: list[str], tmp_path: Path) -> None:
         result = crawl(origin, tmp_path / "x.db", *args)
     assert result.returncode == 2, result.stderr
     assert not (tmp_path / "x.db").exists()
+
+
+def test_robots_and_offsite_redirects_are_obeyed(
+    site: FixtureSite, origin: str, tmp_path: Path
+) -> None:
+    ids = [s["article_id"] for s in site.politics()]
+    forbidden, moved = ids[0], ids[1]
+    site.robots = f"User-agent: *\nDisallow: /service/news_view.htm?lang=e&Seq_Code={forbidden}\n"
+    # `localhost` serves the same site but is not a host the crawl may follow.
+    other_host = origin.replace("127.0.0.1", "localhost")
+    site.redirects[f"/service/news_view.htm?lang=e&Seq_Code={moved}"] = (
+        f"{other_host}/service/news_view.htm?lang=e&Seq_Code={ids[9]}&moved=1"
+    )
+    # A redirect within the site is followed as usual.
+    site.redirects[f"/service/news_view.htm?lang=e&Seq_Code={ids[2]}"] = (
+        f"{origin}/service/news_view.htm?Seq_Code={ids[2]}&lang=e&id=Po"
+    )
+    db = tmp_path / "news.db"
+    result = crawl(origin, db)
+    assert result.returncode == 0, result.stderr
+    assert set(stored(db)) == {str(n) for n in ids} - {str(forbidden), str(moved)}
+    assert not any(f"Seq_Code={forbidden}" in p for p in site.requests)
+    assert not any("moved=1" in p for p in site.requests)
+    conn = sqlite3.connect(db)
+    kinds = dict(conn.execute("SELECT url, kind FROM failures"))
+    conn.close()
+    assert kinds == {
+        f"{origin}/service/news_view.htm?lang=e&Seq_Code={forbidden}": "robots_forbidden",
+        f"{origin}/service/news_view.htm?lang=e&Seq_Code={moved}": "offsite_redirect",
+    }

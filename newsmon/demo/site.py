@@ -44,8 +44,11 @@ class FixtureSite:
     stories: dict[int, dict[str, Any]] = field(default_factory=dict)
     # path+query prefixes answered with a fixed status instead (e.g. a 404 story, a 403 listing)
     failures: dict[str, int] = field(default_factory=dict)
+    # path+query prefixes answered with a redirect to the given URL
+    redirects: dict[str, str] = field(default_factory=dict)
     # story ids whose page is served without a body (a layout the parser must reject)
     broken: set[int] = field(default_factory=set)
+    robots: str = ROBOTS
     requests: list[str] = field(default_factory=list)
 
     @classmethod
@@ -76,10 +79,13 @@ class FixtureSite:
         for prefix, status in self.failures.items():
             if target.startswith(prefix):
                 return Page(status, f"<html><body><h1>{status}</h1></body></html>")
+        for prefix, location in self.redirects.items():
+            if target.startswith(prefix):
+                return Page(302, "", headers={"Location": location})
         parts = urlsplit(target)
         query = {k: v[0] for k, v in parse_qs(parts.query).items()}
         if parts.path == "/robots.txt":
-            return Page(200, ROBOTS, "text/plain; charset=utf-8")
+            return Page(200, self.robots, "text/plain; charset=utf-8")
         if parts.path == "/service/news_list.htm":
             page = int(query.get("page", "1") or 1)
             return Page(200, self.listing(query.get("id", "Po"), page))

@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
@@ -27,6 +28,7 @@ from newsmon.kbs.urls import (
     section_label,
     story_url,
 )
+from newsmon.middlewares import OffsiteRedirect
 
 DEFAULT_MAX_PAGES = 3
 
@@ -142,6 +144,12 @@ class KbsSpider(scrapy.Spider):
         if failure.check(HttpError):
             status = failure.value.response.status
             kind, reason = f"http_{status}", f"HTTP {status}"
+        elif failure.check(OffsiteRedirect):
+            kind, reason = "offsite_redirect", failure.getErrorMessage()
+        elif failure.check(IgnoreRequest):
+            # Scrapy's own refusals, such as robots.txt.
+            reason = failure.getErrorMessage()
+            kind = "robots_forbidden" if "robots" in reason.lower() else "ignored"
         else:
             kind = "network"
             reason = f"{failure.type.__name__}: {failure.getErrorMessage()}"
