@@ -4,19 +4,29 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from newsmon import __version__
-from newsmon.kbs.urls import CANONICAL_ORIGIN, SECTIONS
+from newsmon.kbs.urls import CANONICAL_ORIGIN, LANGUAGES, SECTIONS
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 DEFAULT_DB = "data/newsmon.db"
 
-EXIT_OK, EXIT_FAILED = 0, 1
+EXIT_OK, EXIT_FAILED, EXIT_LOCKED = 0, 1, 75  # 75: EX_TEMPFAIL, "try again later"
+EXIT_STATUS = {
+    "ok": EXIT_OK,
+    "failed": EXIT_FAILED,
+    "interrupted": EXIT_FAILED,
+    "locked": EXIT_LOCKED,
+}
 
 
 def db_option() -> Callable[[F], F]:
@@ -52,14 +62,25 @@ def main() -> None:
     """
 
 
+def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from newsmon.schedule import parse_duration
+
+    if value is not None:
+        try:
+            parse_duration(value)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), ctx, param) from None
+    return value
+
+
 @main.command()
 @db_option()
 @click.option(
     "--base-url",
     default=CANONICAL_ORIGIN,
     show_default=True,
-    help="Origin serving the site's paths (a mirror, http://rki.kbs.co.kr, a local "
-    "copy); every request goes there.",
+    help="Origin serving the site's paths (a mirror, http://rki.kbs.co.kr, a local copy); "
+    "every request goes there.",
 )
 @click.option(
     "--section",
@@ -68,18 +89,45 @@ def main() -> None:
     type=click.Choice(list(SECTIONS)),
     help="Section id, as the site spells it.",
 )
-@click.option("--lang", default="e", show_default=True, help="Site language code.")
+@click.option(
+    "--lang",
+    default="e",
+    show_default=True,
+    type=click.Choice(sorted(LANGUAGES)),
+    help="Site language code (e English, k Korean, g German, ...).",
+)
 @click.option(
     "--max-pages",
     default=3,
     show_default=True,
     type=click.IntRange(min=1),
-    help="Listing pages to walk.",
+    help="Listing pages to walk at most.",
 )
 @click.option(
     "--full",
     is_flag=True,
     help="Walk the listing until it is exhausted and re-fetch every story found.",
+)
+@click.option(
+    "--recheck",
+    metavar="DURATION",
+    callback=_duration,
+    help="Re-fetch every stored story written within DURATION (e.g. 6h, 3d), whatever "
+    "the schedule says.",
+)
+@click.option(
+    "--since",
+    type=click.DateTime(["%Y-%m-%d"]),
+    metavar="YYYY-MM-DD",
+    help="Backfill from this date (Korea time) to today through the daily archive.",
+)
+@click.option(
+    "--max-time",
+    default="10m",
+    show_default=True,
+    callback=_duration,
+    metavar="DURATION",
+    help="Stop the run after this long.",
 )
 @click.option(
     "-s",
@@ -90,8 +138,9 @@ def main() -> None:
     callback=_setting,
     help="Set a Scrapy setting for this run (repeatable).",
 )
-@click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
-@click.option("-q", "--quiet", is_flag=True, help="Print nothing on success.")
+@click.option("-v", "--verbose", count=True, help="Log progress to standard error (-vv: debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing when the run succeeds.")
+@click.option("--log-file", type=click.Path(dir_okay=False), help="Write the full log here.")
 def crawl(
     db: str,
     base_url: str,
@@ -99,18 +148,27 @@ def crawl(
     lang: str,
     max_pages: int,
     full: bool,
+    recheck: str | None,
+    since: datetime | None,
+    max_time: str,
     settings: dict[str, str],
     verbose: int,
     quiet: bool,
+    log_file: str | None,
 ) -> None:
-    """Crawl a section into the database and print one summary line.
+    """Crawl a section into the database.
 
-    Exit status: 0 when the run succeeded (also when nothing was new), 1 when it failed
-    (see the message), 2 for a usage error.
+    A routine run reads the feed and the listing until it reaches stories it already knows,
+    fetches the new ones and re-checks stored stories on an age-decaying schedule. It prints one
+    summary line (nothing with --quiet) and records itself in the run ledger (`newsmon runs`).
+
+    Exit status: 0 the run succeeded (also when nothing was new); 1 it failed or was
+    interrupted (the message says why); 2 usage error; 75 another run holds the lock.
     """
-    from newsmon.account import judge
     from newsmon.kbs.urls import normalise_origin
     from newsmon.runner import project_settings, run_crawl
+    from newsmon.schedule import parse_duration
+    from newsmon.spiders.kbs import KbsSpider
 
     try:
         normalise_origin(base_url)
@@ -119,22 +177,39 @@ def crawl(
     overrides: dict[str, Any] = {
         "NEWSMON_DB": db,
         "LOG_LEVEL": ("WARNING", "INFO", "DEBUG")[min(verbose, 2)],
+        "CLOSESPIDER_TIMEOUT": parse_duration(max_time).total_seconds(),
     }
+    if log_file:
+        # The file gets the full log; standard error keeps only newsmon's own verdict lines.
+        overrides.update(LOG_FILE=log_file, LOG_LEVEL="DEBUG" if verbose > 1 else "INFO")
     if quiet:
         overrides["NEWSMON_SUMMARY"] = False
     overrides.update(settings)
-    stats = run_crawl(
-        project_settings(overrides),
-        section=section,
-        lang=lang,
-        base_url=base_url,
-        max_pages=max_pages,
-        full=full,
-    )
-    verdict = judge(stats)
-    if not verdict.ok:
-        click.echo(f"newsmon: run failed: {verdict.reason}", err=True)
-        sys.exit(EXIT_FAILED)
+    spider_args: dict[str, Any] = {
+        "section": section,
+        "lang": lang,
+        "base_url": base_url,
+        "max_pages": max_pages,
+        "full": full,
+        "recheck": recheck,
+        "since": since.date().isoformat() if since else None,
+    }
+    try:
+        KbsSpider(**spider_args)  # the spider checks its arguments: a usage error, not a run
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    stats = run_crawl(project_settings(overrides), **spider_args)
+    sys.exit(EXIT_STATUS.get(stats.get("newsmon/run/status", "failed"), EXIT_FAILED))
+
+
+def _open_readonly(db: str) -> Engine:
+    """Query commands read through a read-only connection, and never create a database."""
+    from newsmon.db.engine import DatabaseMissing, make_engine
+
+    try:
+        return make_engine(db, readonly=True)
+    except DatabaseMissing as exc:
+        raise click.ClickException(f"{exc}; run `newsmon crawl` first") from None
 
 
 @main.command()
@@ -151,13 +226,9 @@ def crawl(
 def export(db: str, fmt: str, output: Path | None) -> None:
     """Write one row per current story: the story's fields, its revision count and when it was
     first and last seen. Instants are ISO 8601 in UTC (+00:00)."""
-    from newsmon.db.engine import DatabaseMissing, make_engine
     from newsmon.export import story_records, write_records
 
-    try:
-        engine = make_engine(db, create=False)
-    except DatabaseMissing as exc:
-        raise click.ClickException(f"{exc}; run `newsmon crawl` first") from None
+    engine = _open_readonly(db)
     try:
         if output is None:
             write_records(story_records(engine), fmt, sys.stdout)
@@ -165,6 +236,39 @@ def export(db: str, fmt: str, output: Path | None) -> None:
             with output.open("w", encoding="utf-8", newline="") as out:
                 count = write_records(story_records(engine), fmt, out)
             click.echo(f"{count} stories written to {output}", err=True)
+    except OSError as exc:
+        raise click.ClickException(
+            f"cannot write {exc.filename or output}: {exc.strerror}"
+        ) from None
+    finally:
+        engine.dispose()
+
+
+@main.command()
+@db_option()
+@click.argument("run_id", type=int, required=False)
+@click.option(
+    "--limit",
+    default=20,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="How many recent runs to list.",
+)
+def runs(db: str, run_id: int | None, limit: int) -> None:
+    """The run ledger: recent runs, newest first, or one run (RUN_ID) with its failures.
+
+    Status: ok; failed (the message says why); interrupted (a signal or --max-time); locked
+    (another run held the lock); running (in progress, or killed: the next run marks it
+    interrupted).
+    """
+    from newsmon.ledger_view import show_run, show_runs
+
+    engine = _open_readonly(db)
+    try:
+        if run_id is None:
+            show_runs(engine, limit)
+        elif not show_run(engine, run_id):
+            raise click.ClickException(f"no run {run_id} in {db}")
     finally:
         engine.dispose()
 

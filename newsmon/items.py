@@ -53,3 +53,20 @@ STORY_FIELDS = (
     "written_at",
     "updated_at",
 )
+
+
+@dataclass(frozen=True)
+class PageFailure:
+    """A page that did not become a story. `kind` is a short slug for counting (`http_404`,
+    `no_body`); `reason` a sentence for people. Story pages name their story, so it is retried."""
+
+    url: str
+    stage: str  # fetch | parse | validate
+    kind: str
+    reason: str
+    source: str | None = None
+    lang: str | None = None
+    article_id: str | None = None
+    section: str | None = None
+    listed_at: datetime | None = None
+    page: str = "story"  # story | listing | feed | archive

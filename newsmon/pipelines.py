@@ -5,15 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, Self
 
-from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
-from scrapy.http import Response
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import sessionmaker
 
-from newsmon import signals as newsmon_signals
 from newsmon.db.engine import make_engine
-from newsmon.db.store import record_failure, record_story
+from newsmon.db.store import record_story
 from newsmon.items import Story
 
 
@@ -44,7 +41,7 @@ class ValidatePipeline:
 
 
 class StorePipeline:
-    """Writes each story (and each failure the crawl reports) to the database at `NEWSMON_DB`.
+    """Writes each story to the database at `NEWSMON_DB`, with its revisions.
 
     One commit per story, so a run that is stopped keeps everything it fetched.
     """
@@ -59,10 +56,7 @@ class StorePipeline:
         db = crawler.settings.get("NEWSMON_DB")
         if not db:
             raise NotConfigured("NEWSMON_DB is not set")
-        pipeline = cls(crawler, db)
-        crawler.signals.connect(pipeline.page_failed, signal=newsmon_signals.page_failed)
-        crawler.signals.connect(pipeline.item_dropped, signal=signals.item_dropped)
-        return pipeline
+        return cls(crawler, db)
 
     def close_spider(self) -> None:
         self.engine.dispose()
@@ -71,33 +65,7 @@ class StorePipeline:
         if not isinstance(item, Story):
             return item
         with self.sessions.begin() as session:
-            outcome = record_story(session, item, _now())
-        self._inc(f"articles/{outcome.value}")
-        return item
-
-    def page_failed(self, url: str, stage: str, kind: str, reason: str) -> None:
-        self._record(url, stage, kind, reason)
-
-    def item_dropped(
-        self, item: Any, response: Response | None, exception: Exception, spider: Spider
-    ) -> None:
-        if isinstance(item, Story):
-            kind = getattr(exception, "kind", "dropped")
-            self._record(item.fetched_url or item.url, "validate", kind, str(exception))
-
-    def _record(self, url: str, stage: str, kind: str, reason: str) -> None:
-        session: Session
-        with self.sessions.begin() as session:
-            record_failure(
-                session, url=url, stage=stage, kind=kind, reason=reason, occurred_at=_now()
-            )
-        self._inc("dropped")
-        self._inc(f"dropped/{kind}")
-
-    def _inc(self, key: str) -> None:
+            outcome = record_story(session, item, datetime.now(UTC))
         assert self.crawler.stats is not None
-        self.crawler.stats.inc_value(f"newsmon/{key}")
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
+        self.crawler.stats.inc_value(f"newsmon/articles/{outcome.value}")
+        return item

@@ -14,16 +14,25 @@ NEWSPIDER_MODULE = "newsmon.spiders"
 # Where stories are stored: a file path or an SQLAlchemy URL.
 NEWSMON_DB = os.environ.get("NEWSMON_DB") or "data/newsmon.db"
 NEWSMON_SUMMARY = True
+# Re-check stored stories for updates: AGE:INTERVAL steps counted from the written time.
+NEWSMON_RECHECK_SCHEDULE = "6h:15m,2d:1h,14d:1d"
+# Layout drift: fail the run when at least this share of at least this many story pages do not
+# parse.
+NEWSMON_DRIFT_RATIO = 0.2
+NEWSMON_DRIFT_MIN_PAGES = 3
 
 ITEM_PIPELINES = {
     "newsmon.pipelines.ValidatePipeline": 100,
     "newsmon.pipelines.StorePipeline": 800,
 }
 DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "newsmon.middlewares.RetryAfterMiddleware": 550,
+    "newsmon.middlewares.RobotsUnavailableGuard": 540,
     "newsmon.middlewares.OffsiteRedirectGuard": 650,
 }
 EXTENSIONS = {
-    "newsmon.account.RunSummary": 500,
+    "newsmon.ledger.RunLedger": 0,
 }
 
 # Politeness: one request at a time per host, spaced out and slowed further when the site is.
@@ -37,6 +46,8 @@ AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 30
 RETRY_TIMES = 2
+# Longest Retry-After (seconds) worth waiting for within a run; longer ones fail the run.
+NEWSMON_RETRY_AFTER_MAX = 60
 COOKIES_ENABLED = False
 
 # Safety: no listeners, bounded downloads.

@@ -110,7 +110,8 @@ def test_demo_runs_offline(tmp_path: Path) -> None:
     result = newsmon("demo", "--db", "demo.db", cwd=tmp_path, timeout=240)
     assert result.returncode == 0, result.stderr
     assert "26 new" in result.stdout
-    assert "1 new, 2 updated (1 silent edits)" in result.stdout
+    assert "4 pages fetched (2 listing, 1 feed, 1 story); 1 new, 0 updated" in result.stdout
+    assert "0 new, 2 updated (1 silent)" in result.stdout
     assert "27 stories, 29 revisions in demo.db" in result.stdout
     again = newsmon("demo", "--db", "demo.db", cwd=tmp_path, timeout=240)
     assert "27 stories, 29 revisions in demo.db" in again.stdout

@@ -22,21 +22,25 @@ def database_url(db: str) -> str:
     return db if "://" in db else f"sqlite:///{Path(db).expanduser()}"
 
 
-def make_engine(db: str, *, create: bool = True) -> Engine:
+def make_engine(db: str, *, create: bool = True, readonly: bool = False) -> Engine:
     """An engine for `db` (path or URL). With `create`, a missing SQLite file and its folder are
     made and the schema created; without, a missing file is an error rather than a new empty db.
+    `readonly` opens SQLite read-only, for commands that only query.
     """
     url = make_url(database_url(db))
     is_sqlite = url.get_backend_name() == "sqlite"
     if is_sqlite and url.database and url.database != ":memory:":
         path = Path(url.database)
-        if not create and not path.exists():
+        if (readonly or not create) and not path.exists():
             raise DatabaseMissing(f"no database at {path}")
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if readonly:
+            url = url.set(database=f"file:{path}", query={"mode": "ro", "uri": "true"})
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url)
     if is_sqlite:
-        event.listen(engine, "connect", _sqlite_pragmas)
-    if create:
+        event.listen(engine, "connect", _readonly_pragmas if readonly else _sqlite_pragmas)
+    if create and not readonly:
         create_schema(engine)
     return engine
 
@@ -46,9 +50,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets readers work while a crawl writes; the busy timeout makes an overlapping writer
     # wait instead of failing at once.
     cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+    _readonly_pragmas(dbapi_connection, _record)
+
+
+def _readonly_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 

@@ -42,7 +42,10 @@ class StoryRow(Base):
     updated_at: Mapped[datetime | None]
     revision: Mapped[int] = mapped_column(comment="number of the current revision (= how many)")
     first_seen_at: Mapped[datetime]
+    # When a fetch last saw the story with content at least as new as stored.
     last_seen_at: Mapped[datetime]
+    # When its page was last fetched, whatever came of it: drives the re-check schedule.
+    checked_at: Mapped[datetime]
 
     revisions: Mapped[list[RevisionRow]] = relationship(
         back_populates="story", order_by="RevisionRow.number", cascade="all, delete-orphan"
@@ -73,17 +76,56 @@ class RevisionRow(Base):
     story: Mapped[StoryRow] = relationship(back_populates="revisions")
 
 
+class RunRow(Base):
+    """One `newsmon crawl` (or `scrapy crawl`): the ledger operators read."""
+
+    __tablename__ = "runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    # running, ok, failed, interrupted, locked
+    status: Mapped[str] = mapped_column(String(16))
+    # The run's arguments as JSON: section, lang, base_url, max_pages, full, recheck, since.
+    arguments: Mapped[str] = mapped_column(Text)
+    pid: Mapped[int]
+    pages: Mapped[int] = mapped_column(default=0)
+    new: Mapped[int] = mapped_column(default=0)
+    updated: Mapped[int] = mapped_column(default=0)
+    unchanged: Mapped[int] = mapped_column(default=0)
+    dropped: Mapped[int] = mapped_column(default=0)
+    failed: Mapped[int] = mapped_column(default=0)
+    message: Mapped[str | None] = mapped_column(Text)
+
+    failures: Mapped[list[FailureRow]] = relationship(
+        back_populates="run", order_by="FailureRow.id"
+    )
+
+
 class FailureRow(Base):
     """A page that could not be turned into a story, and why."""
 
     __tablename__ = "failures"
-    __table_args__ = (Index("ix_failures_occurred_at", "occurred_at"),)
+    __table_args__ = (
+        Index("ix_failures_occurred_at", "occurred_at"),
+        Index("ix_failures_story", "source", "lang", "article_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id", ondelete="SET NULL"))
     url: Mapped[str] = mapped_column(Text)
+    # The story the page was, when it was a story page: failed stories are retried.
+    source: Mapped[str | None] = mapped_column(String(40))
+    lang: Mapped[str | None] = mapped_column(String(8))
+    article_id: Mapped[str | None] = mapped_column(String(40))
+    section: Mapped[str | None] = mapped_column(String(80))
+    # The listing's or feed's time for that story, which dates a story never fetched.
+    listed_at: Mapped[datetime | None]
     # fetch: no usable response; parse: the page did not read as a story; validate: it read but
     # lacks what a stored story needs.
     stage: Mapped[str] = mapped_column(String(16))
     kind: Mapped[str] = mapped_column(String(40))
     reason: Mapped[str] = mapped_column(Text)
     occurred_at: Mapped[datetime]
+
+    run: Mapped[RunRow | None] = relationship(back_populates="failures")

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from newsmon.db.models import FailureRow, RevisionRow, StoryRow
-from newsmon.items import Story
+from newsmon.items import PageFailure, Story
 
 _SPACES = re.compile(r"\s+")
 
@@ -66,6 +66,7 @@ def record_story(session: Session, story: Story, seen_at: datetime) -> Outcome:
             revision=0,
             first_seen_at=seen_at,
             last_seen_at=seen_at,
+            checked_at=seen_at,
             **{name: getattr(story, name) for name in _PAGE},
         )
         session.add(row)
@@ -73,6 +74,7 @@ def record_story(session: Session, story: Story, seen_at: datetime) -> Outcome:
         return Outcome.NEW
 
     outcome = classify(row, story)
+    row.checked_at = seen_at
     if outcome is Outcome.STALE:
         return outcome
     row.last_seen_at = seen_at
@@ -98,6 +100,20 @@ def _add_revision(row: StoryRow, outcome: Outcome, seen_at: datetime) -> None:
 
 
 def record_failure(
-    session: Session, *, url: str, stage: str, kind: str, reason: str, occurred_at: datetime
+    session: Session, failure: PageFailure, occurred_at: datetime, run_id: int | None = None
 ) -> None:
-    session.add(FailureRow(url=url, stage=stage, kind=kind, reason=reason, occurred_at=occurred_at))
+    session.add(
+        FailureRow(
+            run_id=run_id,
+            url=failure.url,
+            source=failure.source,
+            lang=failure.lang,
+            article_id=failure.article_id,
+            section=failure.section,
+            listed_at=failure.listed_at,
+            stage=failure.stage,
+            kind=failure.kind,
+            reason=failure.reason,
+            occurred_at=occurred_at,
+        )
+    )

@@ -3,8 +3,10 @@ record. Each crawl is a subprocess, as Scrapy's reactor runs once per process.""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -43,7 +45,7 @@ def change_site(site: FixtureSite) -> list[int]:
         article_id=newest["article_id"] + 3,
         updated=None,
         title="Assembly Passes Revised Budget Bill After Overnight Session",
-        written="2026-11-27 07:02:11",
+        written=site.kst(timedelta(minutes=10)),
         paragraphs=[
             [
                 "The National Assembly passed the revised budget bill early on "
@@ -56,15 +58,10 @@ def change_site(site: FixtureSite) -> list[int]:
     updated, edited = site.politics()[2], site.politics()[4]
     site.update_story(
         updated["article_id"],
-        updated="2026-11-27 08:15:00",
+        updated=site.kst(timedelta(minutes=15)),
         paragraphs=[*updated["paragraphs"], ["(Updated with the ruling party's response.)"]],
     )
-    site.update_story(
-        edited["article_id"],
-        title=edited["title"].replace(" to ", " To ", 1)
-        if " to " in edited["title"]
-        else edited["title"] + " (corrected)",
-    )
+    site.update_story(edited["article_id"], title="Corrected: " + edited["title"])
     return [fresh["article_id"], updated["article_id"], edited["article_id"]]
 
 
@@ -80,16 +77,27 @@ def run_demo(db: str) -> int:
     site = FixtureSite.bundled()
     with serve(site) as origin:
         click.echo(f"Serving the offline copy of KBS WORLD Politics at {origin}")
-        click.echo(f"First crawl into {db}:")
-        first = subprocess.run(crawl_command(origin, db), check=False)
-        if first.returncode:
-            return first.returncode
-        changed = change_site(site)
-        click.echo("The site publishes a story, updates one and silently edits another.")
-        click.echo("Second crawl:")
-        second = subprocess.run(crawl_command(origin, db, "--max-pages", "1"), check=False)
-        if second.returncode:
-            return second.returncode
+        steps = [
+            (f"First crawl into {db}: every story is new.", ()),
+            (
+                "The site publishes a story, updates one and silently edits another.\n"
+                "A routine crawl (what cron runs) fetches only the new story:",
+                (),
+            ),
+            (
+                "A crawl with --recheck 2d re-fetches the last two days' stories and finds the "
+                "update and the edit:",
+                ("--recheck", "2d"),
+            ),
+        ]
+        changed: list[int] = []
+        for number, (title, extra) in enumerate(steps):
+            if number == 1:
+                changed = change_site(site)
+            click.echo(title)
+            result = subprocess.run(crawl_command(origin, db, *extra), check=False)
+            if result.returncode:
+                return result.returncode
     show(db, changed)
     return 0
 
@@ -99,7 +107,7 @@ def show(db: str, highlight: list[int]) -> None:
     with Session(engine) as session:
         total = session.scalar(select(func.count()).select_from(StoryRow))
         revisions = session.scalar(select(func.count()).select_from(RevisionRow))
-        click.echo(f"\n{total} stories, {revisions} revisions in {db}. Newest first:")
+        click.echo(f"\n{total} stories, {revisions} revisions in {db}. The 8 newest:")
         rows = session.scalars(select(StoryRow).order_by(StoryRow.written_at.desc()).limit(8))
         for row in rows:
             click.echo(
@@ -120,4 +128,9 @@ def show(db: str, highlight: list[int]) -> None:
                     f"{rev.seen_at:%H:%M:%SZ}: {rev.title[:60]}"
                 )
     engine.dispose()
-    click.echo("\nExport it with: newsmon export --db " + db + " --format csv")
+    # The command beside this Python, named plainly when it is the one on PATH.
+    command = str(Path(sys.executable).with_name("newsmon"))
+    if shutil.which("newsmon") == command:
+        command = "newsmon"
+    click.echo(f"\nExport it with: {command} export --db {db} --format csv")
+    click.echo(f"See the run ledger with: {command} runs --db {db}")

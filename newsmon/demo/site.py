@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.utils import format_datetime
 from html import escape
 from importlib import resources
@@ -52,8 +52,23 @@ class FixtureSite:
     requests: list[str] = field(default_factory=list)
 
     @classmethod
-    def bundled(cls) -> FixtureSite:
-        return cls({s["article_id"]: s for s in load_stories()})
+    def bundled(cls, newest_at: datetime | None = None) -> FixtureSite:
+        """The bundled stories, moved in time so that the newest was written at `newest_at`
+        (default: half an hour ago), as a live section would look."""
+        stories = load_stories()
+        newest = max(_parse_kst(s["written"]) for s in stories)
+        target = newest_at or datetime.now(KST).replace(microsecond=0) - timedelta(minutes=30)
+        shift = target.astimezone(KST).replace(tzinfo=None) - newest
+        for story in stories:
+            for name in ("written", "updated"):
+                if story[name]:
+                    story[name] = kst_text(_parse_kst(story[name]) + shift)
+        return cls({s["article_id"]: s for s in stories})
+
+    def kst(self, after_newest: timedelta) -> str:
+        """A Korea-time stamp relative to the newest story's written time."""
+        newest = max(_parse_kst(s["written"]) for s in self.stories.values())
+        return kst_text(newest + after_newest)
 
     # --- changing the site -------------------------------------------------------------------
 
@@ -89,6 +104,8 @@ class FixtureSite:
         if parts.path == "/service/news_list.htm":
             page = int(query.get("page", "1") or 1)
             return Page(200, self.listing(query.get("id", "Po"), page))
+        if parts.path == "/service/news_today.htm":
+            return Page(200, self.archive(query.get("date", "")))
         if parts.path == "/rss/rss_news.htm":
             return Page(200, self.feed(query.get("id", "Po")), "application/xml; charset=utf-8")
         if parts.path == "/service/news_view.htm":
@@ -111,6 +128,22 @@ class FixtureSite:
 <div class="comp_pagination"><a href="./news_list.htm?lang=e&id={section}&page={max(page - 1, 1)}"
  class="prev">prev</a> <strong>{page}</strong>
 <a href="./news_list.htm?lang=e&id={section}&page={page + 1}" class="next">next</a></div>
+{self._editors_pick()}""",
+        )
+
+    def archive(self, day: str) -> str:
+        """The daily archive: every section's stories written on `day` (Korea time)."""
+        stories = sorted(
+            (s for s in self.stories.values() if s["written"].startswith(day + " ")),
+            key=lambda s: s["article_id"],
+            reverse=True,
+        )
+        items = "\n".join(_listing_item(s, 1) for s in stories)  # always with a `.cate`
+        return _chrome(
+            "News Today l KBS WORLD",
+            f"""<section class="comp_contents_1x">
+{items}
+</section>
 {self._editors_pick()}""",
         )
 
@@ -278,5 +311,13 @@ def _body_html(s: dict[str, Any]) -> str:
     )
 
 
+def _parse_kst(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%d %H:%M:%S")
+
+
+def kst_text(value: datetime) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S")
+
+
 def _rfc822(kst: str) -> str:
-    return format_datetime(datetime.strptime(kst, "%Y-%m-%d %H:%M:%S").replace(tzinfo=KST))
+    return format_datetime(_parse_kst(kst).replace(tzinfo=KST))

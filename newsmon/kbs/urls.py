@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 CANONICAL_ORIGIN = "https://world.kbs.co.kr"
@@ -81,6 +82,10 @@ def story_url(key: StoryKey, origin: str) -> str:
 
 def listing_url(origin: str, lang: str, section: str, page: int) -> str:
     return f"{origin}{LISTING_PATH}?{urlencode({'lang': lang, 'id': section, 'page': page})}"
+
+
+def archive_url(origin: str, lang: str, day: date) -> str:
+    return f"{origin}{ARCHIVE_PATH}?{urlencode({'lang': lang, 'date': day.isoformat()})}"
 
 
 def feed_url(origin: str, lang: str, section: str) -> str:

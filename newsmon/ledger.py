@@ -1,0 +1,191 @@
+"""The run ledger: one row per run, with its failures, under a lock that keeps runs apart."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from datetime import UTC, datetime
+from typing import Any, Self
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import CloseSpider, NotConfigured
+from scrapy.http import Response
+from sqlalchemy import update
+from sqlalchemy.orm import sessionmaker
+
+from newsmon import signals as newsmon_signals
+from newsmon.account import Counts, DriftLimits, Verdict, judge, summary_line
+from newsmon.db.engine import make_engine
+from newsmon.db.models import RunRow
+from newsmon.db.store import record_failure
+from newsmon.items import PageFailure, Story
+from newsmon.lock import CrawlLock
+
+LOCKED = "locked"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class RunLedger:
+    """Takes the database's crawl lock when the spider opens (or closes the spider as `locked`),
+    records the run and every failure the crawl reports, and at the end writes the run's verdict,
+    prints its summary line, and leaves the status in stats (`newsmon/run/status`)."""
+
+    def __init__(self, crawler: Crawler, db: str) -> None:
+        self.crawler = crawler
+        self.engine = make_engine(db)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.lock = CrawlLock(db)
+        self.run_id: int | None = None
+        self.failures: list[PageFailure] = []
+        settings = crawler.settings
+        self.print_summary = settings.getbool("NEWSMON_SUMMARY", True)
+        self.limits = DriftLimits(
+            min_pages=settings.getint("NEWSMON_DRIFT_MIN_PAGES", 3),
+            ratio=settings.getfloat("NEWSMON_DRIFT_RATIO", 0.2),
+        )
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        db = crawler.settings.get("NEWSMON_DB")
+        if not db:
+            raise NotConfigured("NEWSMON_DB is not set")
+        ledger = cls(crawler, db)
+        connect = crawler.signals.connect
+        connect(ledger.spider_opened, signal=signals.spider_opened)
+        connect(ledger.spider_closed, signal=signals.spider_closed)
+        connect(ledger.page_failed, signal=newsmon_signals.page_failed)
+        connect(ledger.item_dropped, signal=signals.item_dropped)
+        return ledger
+
+    # --- start ---------------------------------------------------------------------------------
+
+    def spider_opened(self, spider: Spider) -> None:
+        arguments = json.dumps(getattr(spider, "arguments", {}), sort_keys=True)
+        started = _now()
+        if not self.lock.acquire():
+            holder = self.lock.holder()
+            message = f"{holder} holds the lock on this database"
+            run_id = self._insert(started, arguments, LOCKED, message, ended_at=started)
+            self._set("run/id", run_id)
+            self._set("run/status", LOCKED)
+            self._set("run/message", message)
+            raise CloseSpider(LOCKED)
+        with self.sessions.begin() as session:
+            # Only the lock holder runs: a run still marked running was killed without closing.
+            session.execute(
+                update(RunRow)
+                .where(RunRow.status == "running")
+                .values(status="interrupted", message="ended without closing (killed?)")
+            )
+        self.run_id = self._insert(started, arguments, "running", None)
+        self.lock.describe(run_id=self.run_id, started_at=started.isoformat(timespec="seconds"))
+        self._set("run/id", self.run_id)
+
+    def _insert(
+        self,
+        started: datetime,
+        arguments: str,
+        status: str,
+        message: str | None,
+        ended_at: datetime | None = None,
+    ) -> int:
+        with self.sessions.begin() as session:
+            row = RunRow(
+                started_at=started,
+                ended_at=ended_at,
+                status=status,
+                arguments=arguments,
+                pid=os.getpid(),
+                message=message,
+            )
+            session.add(row)
+            session.flush()
+            return row.id
+
+    # --- during --------------------------------------------------------------------------------
+
+    def page_failed(self, failure: PageFailure) -> None:
+        self.failures.append(failure)
+        with self.sessions.begin() as session:
+            record_failure(session, failure, _now(), self.run_id)
+        group = "failed" if failure.stage == "fetch" else "dropped"
+        stats = self.crawler.stats
+        assert stats is not None
+        stats.inc_value(f"newsmon/{group}")
+        stats.inc_value(f"newsmon/{group}/{failure.kind}")
+
+    def item_dropped(
+        self, item: Any, response: Response | None, exception: Exception, spider: Spider
+    ) -> None:
+        if isinstance(item, Story):
+            self.page_failed(
+                PageFailure(
+                    url=item.fetched_url or item.url,
+                    stage="validate",
+                    kind=getattr(exception, "kind", "dropped"),
+                    reason=str(exception),
+                    source=item.source,
+                    lang=item.lang,
+                    article_id=item.article_id,
+                    section=item.section,
+                    listed_at=item.listed_at,
+                )
+            )
+
+    # --- end -----------------------------------------------------------------------------------
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        stats = self.crawler.stats
+        assert stats is not None
+        try:
+            if reason == LOCKED and self.run_id is None:
+                print(
+                    f"newsmon: locked: {stats.get_value('newsmon/run/message')}",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                return
+            snapshot = {**stats.get_stats(), "finish_reason": reason}
+            verdict = judge(snapshot, self.failures, self.limits)
+            self._set("run/status", verdict.status)
+            self._set("run/message", verdict.message)
+            self._finish(Counts.from_stats(snapshot), verdict)
+            if self.print_summary:
+                print(summary_line(stats.get_stats()), file=sys.stdout, flush=True)
+            if verdict.status != "ok":
+                print(
+                    f"newsmon: run {self.run_id} {verdict.status}: {verdict.message}",
+                    file=sys.stderr,
+                    flush=True,
+                )
+        finally:
+            if self.run_id is not None:
+                self.lock.release()
+            self.engine.dispose()
+
+    def _finish(self, counts: Counts, verdict: Verdict) -> None:
+        with self.sessions.begin() as session:
+            session.execute(
+                update(RunRow)
+                .where(RunRow.id == self.run_id)
+                .values(
+                    ended_at=_now(),
+                    status=verdict.status,
+                    message=verdict.message or None,
+                    pages=counts.pages,
+                    new=counts.new,
+                    updated=counts.updated,
+                    unchanged=counts.unchanged,
+                    dropped=counts.dropped,
+                    failed=counts.failed,
+                )
+            )
+
+    def _set(self, key: str, value: Any) -> None:
+        assert self.crawler.stats is not None
+        self.crawler.stats.set_value(f"newsmon/{key}", value)

@@ -1,0 +1,100 @@
+"""Showing the run ledger in a terminal."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import click
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, selectinload
+
+from newsmon.db.models import RunRow
+
+COLUMNS = (
+    "run",
+    "started (UTC)",
+    "took",
+    "status",
+    "pages",
+    "new",
+    "upd",
+    "same",
+    "drop",
+    "fail",
+    "message",
+)
+
+
+def _when(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S") if value else "-"
+
+
+def _took(run: RunRow) -> str:
+    if run.ended_at is None:
+        return "-"
+    seconds = (run.ended_at - run.started_at).total_seconds()
+    return f"{seconds:.0f}s" if seconds < 120 else f"{seconds / 60:.0f}m"
+
+
+def _table(rows: list[tuple[str, ...]]) -> str:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join(
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    )
+
+
+def show_runs(engine: Engine, limit: int) -> None:
+    with Session(engine) as session:
+        runs = session.scalars(select(RunRow).order_by(RunRow.id.desc()).limit(limit)).all()
+    if not runs:
+        click.echo("no runs yet")
+        return
+    rows = [COLUMNS] + [
+        (
+            str(r.id),
+            _when(r.started_at),
+            _took(r),
+            r.status,
+            str(r.pages),
+            str(r.new),
+            str(r.updated),
+            str(r.unchanged),
+            str(r.dropped),
+            str(r.failed),
+            (r.message or "")[:70],
+        )
+        for r in runs
+    ]
+    click.echo(_table(rows))
+
+
+def show_run(engine: Engine, run_id: int) -> bool:
+    with Session(engine) as session:
+        run = session.scalar(
+            select(RunRow).where(RunRow.id == run_id).options(selectinload(RunRow.failures))
+        )
+        if run is None:
+            return False
+        arguments = json.loads(run.arguments or "{}")
+        click.echo(f"run {run.id}: {run.status}" + (f": {run.message}" if run.message else ""))
+        click.echo(
+            f"  started  {_when(run.started_at)} UTC, ended {_when(run.ended_at)} UTC "
+            f"({_took(run)}), pid {run.pid}"
+        )
+        click.echo(
+            "  arguments "
+            + ", ".join(f"{k}={v}" for k, v in sorted(arguments.items()) if v not in (None, False))
+        )
+        click.echo(
+            f"  pages {run.pages}; new {run.new}, updated {run.updated}, unchanged "
+            f"{run.unchanged}, dropped {run.dropped}, failed {run.failed}"
+        )
+        if run.failures:
+            click.echo(f"  failures ({len(run.failures)}):")
+            rows = [("stage", "kind", "url", "reason")] + [
+                (f.stage, f.kind, f.url, f.reason) for f in run.failures
+            ]
+            click.echo("    " + _table(rows).replace("\n", "\n    "))
+    return True
