@@ -7,7 +7,8 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -78,3 +79,52 @@ def assert_no_warnings(log: str) -> None:
     """Warnings are errors in tests, also in crawl subprocesses (Scrapy logs them)."""
     warnings = [line for line in log.splitlines() if re.search(r"\w+Warning: ", line)]
     assert not warnings, "\n".join(warnings)
+
+
+def story_fetches(site: FixtureSite) -> Counter[int]:
+    return Counter(
+        int(m.group(1))
+        for path in site.requests
+        if path.startswith("/service/news_view.htm") and (m := re.search(r"Seq_Code=(\d+)", path))
+    )
+
+
+SUMMARY = re.compile(
+    r"newsmon: run \d+ \w+: (\d+) pages fetched \((\d+) listing, (\d+) feed, (\d+) story\); "
+    r"(\d+) new, (\d+) updated \((\d+) silent\), (\d+) unchanged, (\d+) stale; "
+    r"(\d+)(?: \([^)]*\))? dropped; (\d+)(?: \([^)]*\))? failed"
+)
+
+
+def summary(stdout: str) -> tuple[int, ...]:
+    m = SUMMARY.search(stdout)
+    assert m, stdout
+    return tuple(int(g) for g in m.groups())
+
+
+def crawl_in_background(origin: str, db: Path, *args: str) -> subprocess.Popen[bytes]:
+    """Start a crawl and return at once; the caller waits for it or stops it."""
+    env = {k: v for k, v in os.environ.items() if k != "NEWSMON_DB"}
+    command = [
+        sys.executable,
+        "-m",
+        "newsmon",
+        "crawl",
+        "--base-url",
+        origin,
+        "--db",
+        str(db),
+        "-s",
+        "AUTOTHROTTLE_ENABLED=False",
+        *args,
+    ]
+    return subprocess.Popen(
+        command, cwd=db.parent, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting"
+        time.sleep(0.05)

@@ -7,13 +7,12 @@ import re
 import sqlite3
 import subprocess
 import sys
-from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FAST, REPO, crawl
+from conftest import FAST, REPO, crawl, story_fetches, summary
 
 from newsmon.demo.server import serve
 from newsmon.demo.site import FixtureSite
@@ -78,14 +77,6 @@ def revisions(db: Path) -> dict[str, list[tuple[int, str, str]]]:
     return out
 
 
-def story_fetches(site: FixtureSite) -> Counter[int]:
-    return Counter(
-        int(m.group(1))
-        for path in site.requests
-        if path.startswith("/service/news_view.htm") and (m := re.search(r"Seq_Code=(\d+)", path))
-    )
-
-
 def assert_matches_site(db: Path, site: FixtureSite) -> dict[str, dict[str, Any]]:
     rows = stored(db)
     politics = {str(s["article_id"]): s for s in site.politics()}
@@ -94,19 +85,6 @@ def assert_matches_site(db: Path, site: FixtureSite) -> dict[str, dict[str, Any]
         row = rows[article_id]
         assert {k: row[k] for k in expected(story)} == expected(story), article_id
     return rows
-
-
-SUMMARY = re.compile(
-    r"newsmon: run \d+ \w+: (\d+) pages fetched \((\d+) listing, (\d+) feed, (\d+) story\); "
-    r"(\d+) new, (\d+) updated \((\d+) silent\), (\d+) unchanged, (\d+) stale; "
-    r"(\d+)(?: \([^)]*\))? dropped; (\d+)(?: \([^)]*\))? failed"
-)
-
-
-def summary(stdout: str) -> tuple[int, ...]:
-    m = SUMMARY.search(stdout)
-    assert m, stdout
-    return tuple(int(g) for g in m.groups())
 
 
 def test_crawl_then_changes_make_exact_revisions(
@@ -178,7 +156,7 @@ def test_page_cap_and_full_walk(site: FixtureSite, origin: str, tmp_path: Path) 
     # page 1 and the feed hold the same 10 newest stories
     assert summary(one.stdout)[:5] == (12, 1, 1, 10, 10)
 
-    site.requests.clear()
+    site.forget_requests()
     full = crawl(origin, tmp_path / "full.db", "--full")
     assert full.returncode == 0, full.stderr
     # walks on until an empty page (page 4), whatever --max-pages says

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import format_datetime
@@ -49,7 +50,12 @@ class FixtureSite:
     # story ids whose page is served without a body (a layout the parser must reject)
     broken: set[int] = field(default_factory=set)
     robots: str = ROBOTS
+    # path+query prefix -> pages to answer with, one per request, before the real page
+    queued: dict[str, list[Page]] = field(default_factory=dict)
+    # the story text's class attribute (a site redesign renames it)
+    body_class: str = "body_txt fr-view"
     requests: list[str] = field(default_factory=list)
+    request_times: list[float] = field(default_factory=list)
 
     @classmethod
     def bundled(cls, newest_at: datetime | None = None) -> FixtureSite:
@@ -82,6 +88,10 @@ class FixtureSite:
         if updated is not None:
             story["updated"] = updated
 
+    def forget_requests(self) -> None:
+        self.requests.clear()
+        self.request_times.clear()
+
     # --- serving -----------------------------------------------------------------------------
 
     def politics(self, section: str = "Po") -> list[dict[str, Any]]:
@@ -91,6 +101,10 @@ class FixtureSite:
 
     def handle(self, target: str) -> Page:
         self.requests.append(target)
+        self.request_times.append(time.monotonic())
+        for prefix, pages in self.queued.items():
+            if target.startswith(prefix) and pages:
+                return pages.pop(0)
         for prefix, status in self.failures.items():
             if target.startswith(prefix):
                 return Page(status, f"<html><body><h1>{status}</h1></body></html>")
@@ -180,7 +194,7 @@ class FixtureSite:
             ""
             if n in self.broken
             else (
-                f'<div id="ele1"><div class="body_txt fr-view">{_photo(s)}'
+                f'<div id="ele1"><div class="{self.body_class}">{_photo(s)}'
                 f'<div class="func_menu"><button>Print</button><button>A+</button></div>'
                 f"{_body_html(s)}</div></div>"
             )
