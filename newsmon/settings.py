@@ -5,7 +5,7 @@ Defaults are safe and polite; every one can be changed per run with `-s NAME=VAL
 
 import os
 
-from newsmon import __version__
+from newsmon import __url__, __version__
 
 BOT_NAME = "newsmon"
 SPIDER_MODULES = ["newsmon.spiders"]
@@ -36,7 +36,7 @@ EXTENSIONS = {
 }
 
 # Politeness: one request at a time per host, spaced out and slowed further when the site is.
-USER_AGENT = f"newsmon/{__version__} (news monitoring crawler)"
+USER_AGENT = f"newsmon/{__version__} (news monitoring crawler; +{__url__})"
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS_PER_DOMAIN = 1
 DOWNLOAD_DELAY = 1.0

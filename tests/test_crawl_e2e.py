@@ -290,3 +290,13 @@ def test_robots_and_offsite_redirects_are_obeyed(
             "offsite_redirect"
         ),
     }
+
+
+def test_downloads_are_capped(site: FixtureSite, origin: str, tmp_path: Path) -> None:
+    big = site.politics()[0]
+    site.update_story(big["article_id"], paragraphs=[["x" * 5000]] * 4)
+    db = tmp_path / "news.db"
+    result = crawl(origin, db, "--max-pages", "1", "-s", "DOWNLOAD_MAXSIZE=16000")
+    assert result.returncode == 0, result.stderr
+    assert "1 (too_large: 1) failed" in result.stdout
+    assert str(big["article_id"]) not in stored(db) and len(stored(db)) == 9

@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
@@ -242,6 +242,8 @@ class KbsSpider(scrapy.Spider):
             kind, reason = f"http_{status}", f"HTTP {status}"
             if wait := request.meta.get("newsmon_retry_after"):
                 reason += f" (Retry-After: {wait})"
+        elif failure.check(DownloadCancelledError) and "max size" in failure.getErrorMessage():
+            kind, reason = "too_large", f"refused ({failure.getErrorMessage()})"
         elif failure.check(OffsiteRedirect):
             kind, reason = "offsite_redirect", failure.getErrorMessage()
         elif failure.check(IgnoreRequest):
