@@ -125,7 +125,7 @@ class RunLedger:
         if isinstance(item, Story):
             self.page_failed(
                 PageFailure(
-                    url=item.fetched_url or item.url,
+                    url=item.url,
                     stage="validate",
                     kind=getattr(exception, "kind", "dropped"),
                     reason=str(exception),

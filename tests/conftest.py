@@ -13,14 +13,13 @@ from pathlib import Path
 
 import pytest
 
+from newsmon.demo.run import crawl_command
 from newsmon.demo.server import serve
 from newsmon.demo.site import FixtureSite
 
 REPO = Path(__file__).resolve().parent.parent
 PAGES = Path(__file__).resolve().parent / "pages"
 ZONES = ("UTC", "Asia/Seoul")
-# The fixture site is this machine's own: no need to wait between requests.
-FAST = ("-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False")
 
 
 @pytest.fixture(params=ZONES)
@@ -50,16 +49,20 @@ def origin(site: FixtureSite) -> Iterator[str]:
         yield url
 
 
+def _env(tz: str = "UTC") -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "NEWSMON_DB"}
+    env["TZ"] = tz
+    return env
+
+
 def newsmon(
     *args: str, cwd: Path, tz: str = "UTC", timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:
     """Run the `newsmon` command in a subprocess (Scrapy's reactor runs once per process)."""
-    env = {k: v for k, v in os.environ.items() if k != "NEWSMON_DB"}
-    env["TZ"] = tz
     return subprocess.run(
         [sys.executable, "-m", "newsmon", *args],
         cwd=cwd,
-        env=env,
+        env=_env(tz),
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -68,8 +71,15 @@ def newsmon(
 
 
 def crawl(origin: str, db: Path, *args: str, tz: str = "UTC") -> subprocess.CompletedProcess[str]:
-    result = newsmon(
-        "crawl", "--base-url", origin, "--db", str(db), *FAST, *args, cwd=db.parent, tz=tz
+    """`newsmon crawl` of the fixture site into `db`, without the polite delay: the site is ours."""
+    result = subprocess.run(
+        crawl_command(origin, str(db), *args),
+        cwd=db.parent,
+        env=_env(tz),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert_no_warnings(result.stderr)
     return result
@@ -104,22 +114,12 @@ def summary(stdout: str) -> tuple[int, ...]:
 
 def crawl_in_background(origin: str, db: Path, *args: str) -> subprocess.Popen[bytes]:
     """Start a crawl and return at once; the caller waits for it or stops it."""
-    env = {k: v for k, v in os.environ.items() if k != "NEWSMON_DB"}
-    command = [
-        sys.executable,
-        "-m",
-        "newsmon",
-        "crawl",
-        "--base-url",
-        origin,
-        "--db",
-        str(db),
-        "-s",
-        "AUTOTHROTTLE_ENABLED=False",
-        *args,
-    ]
     return subprocess.Popen(
-        command, cwd=db.parent, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        crawl_command(origin, str(db), *args),
+        cwd=db.parent,
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
 
 

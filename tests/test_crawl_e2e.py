@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FAST, REPO, crawl, story_fetches, summary
+from conftest import REPO, crawl, story_fetches, summary
 
+from newsmon.demo.run import FAST
 from newsmon.demo.server import serve
 from newsmon.demo.site import FixtureSite
 
