@@ -135,17 +135,18 @@ class KbsSpider(scrapy.Spider):
             engine.dispose()
 
     def _recheck_requests(self) -> Iterator[scrapy.Request]:
+        """Stored (or failed) stories due by the schedule, and all those written within the
+        `recheck` window."""
         now = datetime.now(UTC)
+        setting = self.settings.get("NEWSMON_RECHECK_SCHEDULE") or DEFAULT_SCHEDULE
+        chosen = {t.key: t for t in self.known.due(Schedule.parse(setting), now)}
         if self.recheck is not None:
-            chosen = self.known.written_since(now - self.recheck)
-        else:
-            setting = self.settings.get("NEWSMON_RECHECK_SCHEDULE") or DEFAULT_SCHEDULE
-            chosen = self.known.due(Schedule.parse(setting), now)
+            chosen.update((t.key, t) for t in self.known.written_since(now - self.recheck))
         self._count("rechecks", len(chosen))
-        for tracked in sorted(chosen, key=lambda t: t.written_at, reverse=True):
-            yield from self._story_requests(
-                [(tracked.key, Discovery(section=self.section_name, summary=tracked.summary))]
-            )
+        newest_first = sorted(chosen.values(), key=lambda t: t.written_at, reverse=True)
+        yield from self._story_requests(
+            (t.key, Discovery(section=self.section_name, summary=t.summary)) for t in newest_first
+        )
 
     def _page_request(self, url: str, kind: str, **cb_kwargs: Any) -> scrapy.Request:
         return scrapy.Request(
