@@ -3,22 +3,14 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any
 
 import click
 
 from newsmon import __version__
+from newsmon.cli_options import db_option
 from newsmon.kbs.urls import CANONICAL_ORIGIN, LANGUAGES, SECTIONS
-
-if TYPE_CHECKING:
-    from sqlalchemy import Engine
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-DEFAULT_DB = "data/newsmon.db"
 
 EXIT_OK, EXIT_FAILED, EXIT_LOCKED = 0, 1, 75  # 75: EX_TEMPFAIL, "try again later"
 EXIT_STATUS = {
@@ -27,19 +19,6 @@ EXIT_STATUS = {
     "interrupted": EXIT_FAILED,
     "locked": EXIT_LOCKED,
 }
-
-
-def db_option() -> Callable[[F], F]:
-    """`--db`, shared by every command that opens the database."""
-    return click.option(
-        "--db",
-        envvar="NEWSMON_DB",
-        default=DEFAULT_DB,
-        show_default=True,
-        show_envvar=True,
-        metavar="PATH|URL",
-        help="SQLite file path or SQLAlchemy URL.",
-    )
 
 
 def _setting(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict:
@@ -202,77 +181,6 @@ def crawl(
     sys.exit(EXIT_STATUS.get(stats.get("newsmon/run/status", "failed"), EXIT_FAILED))
 
 
-def _open_readonly(db: str) -> Engine:
-    """Query commands read through a read-only connection, and never create a database."""
-    from newsmon.db.engine import DatabaseMissing, make_engine
-
-    try:
-        return make_engine(db, readonly=True)
-    except DatabaseMissing as exc:
-        raise click.ClickException(f"{exc}; run `newsmon crawl` first") from None
-
-
-@main.command()
-@db_option()
-@click.option(
-    "--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True
-)
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write to this file instead of standard output.",
-)
-def export(db: str, fmt: str, output: Path | None) -> None:
-    """Write one row per current story: the story's fields, its revision count and when it was
-    first and last seen. Instants are ISO 8601 in UTC (+00:00)."""
-    from newsmon.export import story_records, write_records
-
-    engine = _open_readonly(db)
-    try:
-        if output is None:
-            write_records(story_records(engine), fmt, sys.stdout)
-        else:
-            with output.open("w", encoding="utf-8", newline="") as out:
-                count = write_records(story_records(engine), fmt, out)
-            click.echo(f"{count} stories written to {output}", err=True)
-    except OSError as exc:
-        raise click.ClickException(
-            f"cannot write {exc.filename or output}: {exc.strerror}"
-        ) from None
-    finally:
-        engine.dispose()
-
-
-@main.command()
-@db_option()
-@click.argument("run_id", type=int, required=False)
-@click.option(
-    "--limit",
-    default=20,
-    show_default=True,
-    type=click.IntRange(min=1),
-    help="How many recent runs to list.",
-)
-def runs(db: str, run_id: int | None, limit: int) -> None:
-    """The run ledger: recent runs, newest first, or one run (RUN_ID) with its failures.
-
-    Status: ok; failed (the message says why); interrupted (a signal or --max-time); locked
-    (another run held the lock); running (in progress, or killed: the next run marks it
-    interrupted).
-    """
-    from newsmon.ledger_view import show_run, show_runs
-
-    engine = _open_readonly(db)
-    try:
-        if run_id is None:
-            show_runs(engine, limit)
-        elif not show_run(engine, run_id):
-            raise click.ClickException(f"no run {run_id} in {db}")
-    finally:
-        engine.dispose()
-
-
 @main.command()
 @click.option(
     "--db",
@@ -288,3 +196,10 @@ def demo(db: str) -> None:
     from newsmon.demo.run import run_demo
 
     sys.exit(run_demo(db))
+
+
+# The query and export commands live in their own module; registering them here keeps one group.
+from newsmon.cli_query import articles, export, runs, search, show  # noqa: E402
+
+for command in (articles, search, show, export, runs):
+    main.add_command(command)

@@ -1,51 +1,82 @@
-"""Writing the current stories out as JSON Lines or CSV."""
+"""Exports: current stories or every revision, whole or as a named feed that only carries what
+is new or changed since its previous export."""
 
 from __future__ import annotations
 
-import csv
-import json
-from collections.abc import Iterator
-from datetime import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, TextIO
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from newsmon.db.models import StoryRow
-from newsmon.items import STORY_FIELDS
+from newsmon import query
+from newsmon.db.models import FeedRow
+from newsmon.output import write_records
 
-EXPORT_FIELDS = (*STORY_FIELDS, "revision", "first_seen_at", "last_seen_at")
 FORMATS = ("jsonl", "csv")
 
 
-def _value(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, datetime) else value
+@dataclass(frozen=True)
+class Export:
+    filters: query.Filters = field(default_factory=query.Filters)
+    revisions: bool = False
+    feed: str | None = None
 
 
-def story_records(engine: Engine) -> Iterator[dict[str, Any]]:
-    """Current stories, oldest written first (so appending exports read in time order)."""
+def columns(export: Export) -> tuple[str, ...]:
+    return query.REVISION_COLUMNS if export.revisions else query.STORY_COLUMNS
+
+
+def feed_position(engine: Engine, name: str) -> int:
     with Session(engine) as session:
-        rows = session.scalars(
-            select(StoryRow).order_by(
-                StoryRow.written_at, StoryRow.source, StoryRow.lang, StoryRow.article_id
-            )
-        )
-        for row in rows:
-            yield {name: _value(getattr(row, name)) for name in EXPORT_FIELDS}
+        row = session.get(FeedRow, name)
+        return row.position if row else 0
 
 
-def write_records(records: Iterator[dict[str, Any]], fmt: str, out: TextIO) -> int:
-    count = 0
-    if fmt == "jsonl":
-        for record in records:
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
-            count += 1
-    elif fmt == "csv":
-        writer = csv.DictWriter(out, fieldnames=EXPORT_FIELDS, lineterminator="\r\n")
-        writer.writeheader()
-        for record in records:
-            writer.writerow(record)
-            count += 1
-    else:
-        raise ValueError(f"unknown format {fmt!r}")
+def select_records(engine: Engine, export: Export) -> tuple[list[dict[str, Any]], int | None]:
+    """The rows to write, and for a feed the position it moves to once they are delivered.
+
+    A feed carries what has a revision newer than its position; the newest revision id is read
+    first, so revisions a crawl adds meanwhile wait for the next export.
+    """
+    if export.feed is None:
+        if export.revisions:
+            return query.revisions(engine, export.filters), None
+        return query.stories(engine, export.filters, newest_first=False), None
+    upto = query.newest_revision_id(engine)
+    after = feed_position(engine, export.feed)
+    if export.revisions:
+        return query.revisions(engine, export.filters, after=after, upto=upto), upto
+    return query.changed_stories(engine, export.filters, after=after, upto=upto), upto
+
+
+def run_export(
+    engine: Engine,
+    export: Export,
+    fmt: str,
+    open_output: Callable[[], Any],
+    *,
+    raw: bool = False,
+    advance_feed: Callable[[str, int, int], None] | None = None,
+) -> int:
+    """Write the export through `open_output()` (a context manager yielding a text stream).
+    The feed's position moves only after the output is complete."""
+    records, upto = select_records(engine, export)
+    out: TextIO
+    with open_output() as out:
+        count = write_records(records, columns(export), fmt, out, raw=raw)
+    if export.feed is not None and upto is not None and advance_feed is not None:
+        advance_feed(export.feed, upto, count)
     return count
+
+
+def advance(engine: Engine, name: str, position: int, rows: int) -> None:
+    with Session(engine) as session, session.begin():
+        row = session.get(FeedRow, name)
+        now = datetime.now(UTC)
+        if row is None:
+            session.add(FeedRow(name=name, position=position, exported_at=now, rows=rows))
+        else:
+            row.position, row.exported_at, row.rows = max(row.position, position), now, rows

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 from newsmon.cli import main
 from newsmon.db.engine import make_engine
 from newsmon.db.store import record_story
-from newsmon.export import EXPORT_FIELDS
 from newsmon.items import Story
+from newsmon.query import STORY_COLUMNS as EXPORT_FIELDS
 
 SEEN = datetime(2026, 11, 27, 1, 2, 3, tzinfo=UTC)
 FIRST = Story(

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 
+from newsmon.db import sql
 from newsmon.db.models import SCHEMA_VERSION, Base
 
 BUSY_TIMEOUT_MS = 30_000
@@ -65,6 +66,8 @@ def _readonly_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def create_schema(engine: Engine) -> None:
     fresh = not inspect(engine).has_table("stories")
     Base.metadata.create_all(engine)
-    if fresh and engine.dialect.name == "sqlite":
+    if engine.dialect.name == "sqlite":
         with engine.begin() as conn:
-            conn.execute(text(f"PRAGMA user_version={SCHEMA_VERSION}"))
+            sql.apply(conn)
+            if fresh:
+                conn.execute(text(f"PRAGMA user_version={SCHEMA_VERSION}"))

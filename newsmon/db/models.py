@@ -129,3 +129,15 @@ class FailureRow(Base):
     occurred_at: Mapped[datetime]
 
     run: Mapped[RunRow | None] = relationship(back_populates="failures")
+
+
+class FeedRow(Base):
+    """Where a named export feed stands: the newest revision it has delivered."""
+
+    __tablename__ = "feeds"
+
+    name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    # revisions.id of the newest revision already exported under this name
+    position: Mapped[int]
+    exported_at: Mapped[datetime]
+    rows: Mapped[int] = mapped_column(comment="rows in the last export")

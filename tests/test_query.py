@@ -1,0 +1,368 @@
+"""Analysts and feeds: CLI tests on a temporary database filled by real crawls of the fixture
+site (a crawl, then a newsroom's changes and a second crawl)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+from conftest import crawl, crawl_in_background
+
+from newsmon.cli import main
+from newsmon.demo.server import serve
+from newsmon.demo.site import FixtureSite
+from newsmon.output import atomic_file
+
+MINUTE = timedelta(minutes=1)
+# What a reader may see in the moment before a crawl has created its database.
+STARTING = ("no database at", "no such table", "no search index")
+QUOTED = ['He said, "We will not retreat," adding:', 'the talks go on, "for now".']
+
+
+@dataclass
+class World:
+    site: FixtureSite
+    origin: str
+    db: Path
+    updated_id: int
+    edited_id: int
+    formula_id: int
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    site = FixtureSite.bundled()
+    politics = site.politics()
+    formula = politics[6]
+    # A headline a spreadsheet would run, and a body with commas, quotes and line breaks.
+    site.update_story(
+        formula["article_id"],
+        title="=1+1 Budget Formula Row",
+        paragraphs=[QUOTED, ["-3.2 percent is the figure."]],
+    )
+    with serve(site) as origin:
+        db = tmp_path_factory.mktemp("query") / "news.db"
+        assert crawl(origin, db).returncode == 0
+        updated, edited = politics[1], politics[3]
+        site.update_story(
+            updated["article_id"],
+            updated=site.kst(5 * MINUTE),
+            paragraphs=[
+                *updated["paragraphs"],
+                ["Lawmakers approved the amended zeppelin ordinance."],
+            ],
+        )
+        site.update_story(edited["article_id"], title=edited["title"] + " (Corrected)")
+        assert crawl(origin, db, "--recheck", "30d").returncode == 0
+        yield World(
+            site, origin, db, updated["article_id"], edited["article_id"], formula["article_id"]
+        )
+
+
+def run(world: World, *args: str) -> Result:
+    return CliRunner().invoke(main, [*args, "--db", str(world.db)])
+
+
+def jsonl(result: Result) -> list[dict[str, Any]]:
+    assert result.exit_code == 0, result.output
+    return [json.loads(line) for line in result.output.splitlines()]
+
+
+def written_utc(story: dict[str, Any]) -> datetime:
+    local = datetime.strptime(story["written"], "%Y-%m-%d %H:%M:%S")
+    return (local - timedelta(hours=9)).replace(tzinfo=UTC)
+
+
+# --- articles -----------------------------------------------------------------------------------
+
+
+def test_articles_newest_first_as_a_table(world: World) -> None:
+    result = run(world, "articles", "--limit", "5")
+    assert result.exit_code == 0, result.output
+    header, *rows = result.output.splitlines()
+    assert header.split() == ["id", "written", "updated", "section", "rev", "title"]
+    newest = [str(s["article_id"]) for s in world.site.politics()[:5]]
+    assert [row.split()[0] for row in rows] == newest
+
+
+def test_articles_filters(world: World) -> None:
+    politics = world.site.politics()
+    start, end = written_utc(politics[15]), written_utc(politics[5])
+    result = jsonl(
+        run(
+            world,
+            "articles",
+            "--since",
+            start.isoformat(),
+            "--until",
+            end.isoformat(),
+            "--format",
+            "jsonl",
+        )
+    )
+    expected = [str(s["article_id"]) for s in politics if start <= written_utc(s) < end]
+    assert [r["article_id"] for r in result] == expected and len(expected) == 10
+
+    day = written_utc(politics[8]).date().isoformat()
+    by_day = jsonl(run(world, "articles", "--since", day, "--until", day, "--format", "jsonl"))
+    assert {r["article_id"] for r in by_day} == {
+        str(s["article_id"]) for s in politics if written_utc(s).date().isoformat() == day
+    }
+
+    # the newest story was written half an hour ago; the update came 25 minutes ago
+    recent = (datetime.now(UTC) - 28 * MINUTE).isoformat()
+    by_update = jsonl(
+        run(world, "articles", "--since", recent, "--by", "updated", "--format", "jsonl")
+    )
+    assert str(world.updated_id) in {r["article_id"] for r in by_update}
+    by_written = jsonl(run(world, "articles", "--since", recent, "--format", "jsonl"))
+    assert str(world.updated_id) not in {r["article_id"] for r in by_written}
+
+    assert len(jsonl(run(world, "articles", "--section", "politics", "--format", "jsonl"))) == 26
+    assert run(world, "articles", "--section", "Economy").output == "no stories match\n"
+    assert len(jsonl(run(world, "articles", "--limit", "3", "--format", "jsonl"))) == 3
+    bad = run(world, "articles", "--since", "yesterday")
+    assert bad.exit_code == 2 and "not a date or ISO 8601 time" in bad.output
+
+
+def test_articles_formats(world: World) -> None:
+    as_json = json.loads(run(world, "articles", "--format", "json", "--limit", "2").output)
+    as_csv = list(
+        csv.DictReader(
+            io.StringIO(run(world, "articles", "--format", "csv", "--limit", "2").output)
+        )
+    )
+    assert [r["article_id"] for r in as_json] == [r["article_id"] for r in as_csv]
+    assert as_json[0]["written_at"].endswith("+00:00")
+
+
+def test_articles_search_filter(world: World) -> None:
+    found = jsonl(run(world, "articles", "--search", "zeppelin", "--format", "jsonl"))
+    assert [r["article_id"] for r in found] == [str(world.updated_id)]
+
+
+# --- search -------------------------------------------------------------------------------------
+
+
+def test_search_ranks_title_matches_first_with_snippets(world: World) -> None:
+    hits = jsonl(run(world, "search", "budget", "--format", "jsonl"))
+    assert len(hits) >= 3
+    in_title = ["budget" in h["title"].lower() for h in hits]
+    assert in_title == sorted(in_title, reverse=True) and in_title[0]
+    assert [h["score"] for h in hits] == sorted((h["score"] for h in hits), reverse=True)
+    assert all("[" in h["snippet"] and "]" in h["snippet"] for h in hits)
+    table = run(world, "search", "budget", "--limit", "2")
+    assert table.exit_code == 0 and table.output.startswith(" 1. ")
+
+
+def test_search_follows_revisions(world: World) -> None:
+    hits = jsonl(run(world, "search", "zeppelin", "--format", "jsonl"))
+    assert [h["article_id"] for h in hits] == [str(world.updated_id)]
+    assert "[zeppelin]" in hits[0]["snippet"]
+    edited = jsonl(run(world, "search", "corrected", "--format", "jsonl"))
+    assert [h["article_id"] for h in edited] == [str(world.edited_id)]
+
+
+@pytest.mark.parametrize("bad", ["budget AND (", '"unclosed', "N.Korea"])
+def test_a_malformed_search_is_a_clear_error(world: World, bad: str) -> None:
+    result = run(world, "search", bad)
+    assert result.exit_code == 1
+    assert "cannot read the search query" in result.output and "double quotes" in result.output
+    assert "Traceback" not in result.output
+
+
+# --- show ---------------------------------------------------------------------------------------
+
+
+def test_show_with_diff(world: World) -> None:
+    url = f"http://rki.kbs.co.kr/service/news_view.htm?Seq_Code={world.updated_id}&lang=e"
+    result = run(world, "show", url, "--diff")
+    assert result.exit_code == 0, result.output
+    assert "2 revision(s):" in result.output
+    assert "revision 1 -> 2 (updated):" in result.output
+    assert "respond.{+\n\n    Lawmakers approved the amended zeppelin ordinance.+}" in result.output
+    assert "[-" not in result.output  # an addition only
+
+    edited = run(world, "show", str(world.edited_id), "--diff")
+    assert "revision 1 -> 2 (silent_edit):" in edited.output
+    assert "Boycott{+ (Corrected)+}" in edited.output
+
+    missing = run(world, "show", "999999")
+    assert missing.exit_code == 1 and "no story 999999" in missing.output
+    assert run(world, "show", "not-a-story").exit_code == 1
+
+
+# --- export and feeds ---------------------------------------------------------------------------
+
+
+def test_csv_neutralises_formulas_unless_raw(world: World, tmp_path: Path) -> None:
+    out = tmp_path / "x.csv"
+    assert run(world, "export", "--format", "csv", "-o", str(out)).exit_code == 0
+    rows = {r["article_id"]: r for r in csv.DictReader(io.StringIO(out.read_text("utf-8")))}
+    assert rows[str(world.formula_id)]["title"] == "'=1+1 Budget Formula Row"
+    raw = run(world, "export", "--format", "csv", "--raw")
+    raw_rows = {r["article_id"]: r for r in csv.DictReader(io.StringIO(raw.output))}
+    assert raw_rows[str(world.formula_id)]["title"] == "=1+1 Budget Formula Row"
+    as_jsonl = {r["article_id"]: r for r in jsonl(run(world, "export"))}
+    assert as_jsonl[str(world.formula_id)]["title"] == "=1+1 Budget Formula Row"
+
+
+def test_csv_round_trips_commas_quotes_and_line_breaks(world: World, tmp_path: Path) -> None:
+    out = tmp_path / "x.csv"
+    run(world, "export", "--format", "csv", "-o", str(out))
+    raw = out.read_bytes()
+    assert not raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw
+    with out.open(encoding="utf-8", newline="") as f:
+        rows = {r["article_id"]: r for r in csv.DictReader(f)}
+    body = "\n".join(QUOTED) + "\n\n-3.2 percent is the figure."
+    assert rows[str(world.formula_id)]["body"] == body
+    header = raw.split(b"\r\n", 1)[0].decode()
+    assert header == (
+        "source,lang,article_id,url,section,title,body,summary,reporter,"
+        "photo_credit,image_url,written_at,updated_at,revision,first_seen_at,"
+        "last_seen_at"
+    )
+
+
+def test_excel_csv_starts_with_a_bom(world: World, tmp_path: Path) -> None:
+    out = tmp_path / "x.csv"
+    assert run(world, "export", "--format", "csv", "--excel", "-o", str(out)).exit_code == 0
+    assert out.read_bytes().startswith(b"\xef\xbb\xbfsource,lang,")
+    assert "Civic Group\u2019s" in out.read_text(encoding="utf-8-sig")
+
+
+def test_revisions_export(world: World) -> None:
+    rows = jsonl(run(world, "export", "--revisions"))
+    assert len(rows) == 26 + 2
+    mine = [(r["revision"], r["kind"]) for r in rows if r["article_id"] == str(world.updated_id)]
+    assert mine == [(1, "new"), (2, "updated")]
+    assert list(rows[0])[:7] == [
+        "source",
+        "lang",
+        "article_id",
+        "url",
+        "section",
+        "revision",
+        "kind",
+    ]
+
+
+def test_a_failed_export_keeps_the_feed_where_it_was(world: World, tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    failed = run(world, "export", "--feed", "fails", "-o", str(blocker / "out.csv"))
+    assert failed.exit_code == 1 and "cannot write" in failed.output
+    assert "Traceback" not in failed.output
+    assert len(jsonl(run(world, "export", "--feed", "fails"))) == 26
+
+
+def test_files_are_written_whole_or_not_at_all(tmp_path: Path) -> None:
+    target = tmp_path / "stories.csv"
+    target.write_text("the previous export\n")
+    with pytest.raises(RuntimeError), atomic_file(target) as out:
+        out.write("half of a new export")
+        raise RuntimeError("interrupted")
+    assert target.read_text() == "the previous export\n"
+    assert list(tmp_path.iterdir()) == [target]  # no temporary file left behind
+
+
+def test_feeds_carry_only_what_changed_since_their_last_export(tmp_path: Path) -> None:
+    site = FixtureSite.bundled()
+    db = tmp_path / "feed.db"
+    with serve(site) as origin:
+        assert crawl(origin, db).returncode == 0
+        first = CliRunner().invoke(
+            main,
+            [
+                "export",
+                "--db",
+                str(db),
+                "--feed",
+                "sheet",
+                "--format",
+                "csv",
+                "-o",
+                str(tmp_path / "1.csv"),
+            ],
+        )
+        assert first.exit_code == 0, first.output
+        assert len(list(csv.DictReader(io.StringIO((tmp_path / "1.csv").read_text("utf-8"))))) == 26
+
+        newest = site.politics()[0]
+        site.add_story(
+            dict(
+                newest,
+                article_id=newest["article_id"] + 1,
+                title="Brand New",
+                written=site.kst(MINUTE),
+                updated=None,
+            )
+        )
+        changed = site.politics()[4]["article_id"]
+        site.update_story(changed, updated=site.kst(2 * MINUTE), title="Changed Title")
+        assert crawl(origin, db, "--recheck", "30d").returncode == 0
+
+    second = CliRunner().invoke(main, ["export", "--db", str(db), "--feed", "sheet"])
+    rows = jsonl(second)
+    assert sorted(r["article_id"] for r in rows) == sorted(
+        [str(newest["article_id"] + 1), str(changed)]
+    )
+    assert jsonl(CliRunner().invoke(main, ["export", "--db", str(db), "--feed", "sheet"])) == []
+    # another feed name has its own position
+    assert (
+        len(jsonl(CliRunner().invoke(main, ["export", "--db", str(db), "--feed", "other"]))) == 27
+    )
+
+
+# --- SQL users and concurrent readers -----------------------------------------------------------
+
+
+def test_views_for_sql_users(world: World) -> None:
+    conn = sqlite3.connect(world.db)
+    try:
+        assert conn.execute("SELECT count(*) FROM current_stories").fetchone() == (26,)
+        assert conn.execute("SELECT count(*) FROM story_revisions").fetchone() == (28,)
+        changed = {a for (a,) in conn.execute("SELECT article_id FROM changed_last_day")}
+        assert len(changed) == 26  # everything was first seen minutes ago
+        kinds = dict(
+            conn.execute("SELECT kind, count(*) FROM story_revisions GROUP BY kind").fetchall()
+        )
+        assert kinds == {"new": 26, "updated": 1, "silent_edit": 1}
+    finally:
+        conn.close()
+
+
+def test_readers_work_while_a_crawl_writes(tmp_path: Path) -> None:
+    site = FixtureSite.bundled()
+    db = tmp_path / "busy.db"
+    with serve(site) as origin:
+        writer = crawl_in_background(origin, db, "--full", "-s", "DOWNLOAD_DELAY=0.1")
+        try:
+            reads = 0
+            while writer.poll() is None or reads < 3:
+                if not db.exists():
+                    continue
+                for args in (
+                    ["articles", "--limit", "5"],
+                    ["search", "minister"],
+                    ["export", "--feed", "live"],
+                ):
+                    result = CliRunner().invoke(main, [*args, "--db", str(db)])
+                    if any(early in result.output for early in STARTING):
+                        continue  # the crawl has not created its database yet
+                    assert result.exit_code == 0, result.output
+                    assert "locked" not in result.output
+                    reads += 1
+        finally:
+            _, stderr = writer.communicate(timeout=60)
+    assert writer.returncode == 0, stderr
+    assert reads >= 10
