@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import click
@@ -59,7 +61,7 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> 
     default=CANONICAL_ORIGIN,
     show_default=True,
     help="Origin serving the site's paths (a mirror, http://rki.kbs.co.kr, a local copy); "
-    "every request goes there.",
+    "every request goes there. Only its scheme, host and port are used.",
 )
 @click.option(
     "--section",
@@ -98,7 +100,8 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> 
     "--since",
     type=click.DateTime(["%Y-%m-%d"]),
     metavar="YYYY-MM-DD",
-    help="Backfill from this date (Korea time) to today through the daily archive.",
+    help="Backfill from this date (Korea time, at most a year back) to today through the "
+    "daily archive.",
 )
 @click.option(
     "--max-time",
@@ -119,7 +122,11 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 )
 @click.option("-v", "--verbose", count=True, help="Log progress to standard error (-vv: debug).")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing when the run succeeds.")
-@click.option("--log-file", type=click.Path(dir_okay=False), help="Write the full log here.")
+@click.option(
+    "--log-file",
+    type=click.Path(dir_okay=False),
+    help="Append the full log (INFO, or DEBUG with -vv) to this file.",
+)
 def crawl(
     db: str,
     base_url: str,
@@ -155,11 +162,17 @@ def crawl(
         raise click.BadParameter(str(exc), param_hint="--base-url") from None
     overrides: dict[str, Any] = {
         "NEWSMON_DB": db,
-        "LOG_LEVEL": ("WARNING", "INFO", "DEBUG")[min(verbose, 2)],
+        "LOG_LEVEL": ("ERROR", "INFO", "DEBUG")[min(verbose, 2)],
         "CLOSESPIDER_TIMEOUT": parse_duration(max_time).total_seconds(),
     }
     if log_file:
         # The file gets the full log; standard error keeps only newsmon's own verdict lines.
+        try:
+            Path(log_file).open("a").close()
+        except OSError as exc:
+            raise click.BadParameter(
+                f"cannot write {log_file}: {exc.strerror}", param_hint="--log-file"
+            ) from None
         overrides.update(LOG_FILE=log_file, LOG_LEVEL="DEBUG" if verbose > 1 else "INFO")
     if quiet:
         overrides["NEWSMON_SUMMARY"] = False
@@ -177,8 +190,29 @@ def crawl(
         KbsSpider(**spider_args)  # the spider checks its arguments: a usage error, not a run
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
+    if not verbose and not log_file:
+        # An unreachable robots.txt is logged with a traceback; the run's verdict already says
+        # the site could not be reached, in one line.
+        logging.getLogger("scrapy.downloadermiddlewares.robotstxt").setLevel(logging.CRITICAL)
     stats = run_crawl(project_settings(overrides), **spider_args)
-    sys.exit(EXIT_STATUS.get(stats.get("newsmon/run/status", "failed"), EXIT_FAILED))
+    status = stats.get("newsmon/run/status")
+    if status is None:
+        status = _unfinished(db, stats.get("newsmon/run/id"))
+    sys.exit(EXIT_STATUS.get(status, EXIT_FAILED))
+
+
+def _unfinished(db: str, run_id: int | None) -> str:
+    """The crawl ended without the ledger closing the run: it never started (a bad setting), or
+    a second signal stopped it at once."""
+    if run_id is None:
+        click.echo("newsmon: the crawl could not start; see the error above", err=True)
+        return "failed"
+    from newsmon.ledger import abandon
+
+    message = "stopped at once by a second signal"
+    abandon(db, run_id, message)
+    click.echo(f"newsmon: run {run_id} interrupted: {message}", err=True)
+    return "interrupted"
 
 
 @main.command()

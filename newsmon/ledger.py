@@ -189,3 +189,17 @@ class RunLedger:
     def _set(self, key: str, value: Any) -> None:
         assert self.crawler.stats is not None
         self.crawler.stats.set_value(f"newsmon/{key}", value)
+
+
+def abandon(db: str, run_id: int, message: str) -> None:
+    """Mark a run that stopped without closing (a second signal) as interrupted."""
+    engine = make_engine(db, create=False)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                update(RunRow)
+                .where(RunRow.id == run_id, RunRow.status == "running")
+                .values(status="interrupted", ended_at=_now(), message=message)
+            )
+    finally:
+        engine.dispose()

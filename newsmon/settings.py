@@ -39,6 +39,8 @@ EXTENSIONS = {
 USER_AGENT = f"newsmon/{__version__} (news monitoring crawler; +{__url__})"
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS_PER_DOMAIN = 1
+# Few requests waiting in the downloader, so a stop (a signal, --max-time) drains quickly.
+CONCURRENT_REQUESTS = 2
 DOWNLOAD_DELAY = 1.0
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
@@ -46,6 +48,8 @@ AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 30
 RETRY_TIMES = 2
+# A page that stays unreachable is recorded and judged by newsmon; no need to shout about it.
+RETRY_GIVE_UP_LOG_LEVEL = "WARNING"
 # Longest Retry-After (seconds) worth waiting for within a run; longer ones fail the run.
 NEWSMON_RETRY_AFTER_MAX = 60
 COOKIES_ENABLED = False

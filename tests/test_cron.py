@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import signal
 import sqlite3
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -263,12 +264,15 @@ def test_a_second_signal_stops_at_once_without_harm(
     slow = crawl_in_background(origin, db, "--full", "-s", "DOWNLOAD_DELAY=0.3")
     wait_for(lambda: story_count(db) >= 2)
     slow.send_signal(signal.SIGINT)
+    time.sleep(0.2)
     slow.send_signal(signal.SIGINT)
-    slow.communicate(timeout=30)
+    _, stderr = slow.communicate(timeout=30)
+    assert slow.returncode == 1
     assert query(db, "PRAGMA integrity_check") == [("ok",)]  # also with a hot WAL
+    assert runs(db)[0][1] == "interrupted"
+    assert stderr.decode().strip().splitlines()[-1].startswith("newsmon: run 1 interrupted: ")
     again = crawl(origin, db)
     assert again.returncode == 0, again.stderr
-    assert runs(db)[0][1] == "interrupted"
 
 
 def test_max_time_caps_a_run(site: FixtureSite, origin: str, tmp_path: Path) -> None:

@@ -90,8 +90,10 @@ class KbsSpider(scrapy.Spider):
         self.recheck = parse_duration(recheck) if recheck else None
         self.since = date.fromisoformat(since) if since else None
         today = datetime.now(KST).date()
-        if self.since and not today - timedelta(days=MAX_BACKFILL_DAYS) <= self.since <= today:
-            raise ValueError(f"since must be within the last {MAX_BACKFILL_DAYS} days")
+        if self.since and self.since > today:
+            raise ValueError(f"since {self.since} is after today ({today}, Korea time)")
+        if self.since and self.since < today - timedelta(days=MAX_BACKFILL_DAYS):
+            raise ValueError(f"since may reach back at most {MAX_BACKFILL_DAYS} days")
         # What the ledger records of this run.
         self.arguments = {
             "section": section,
