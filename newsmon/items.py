@@ -38,12 +38,10 @@ class Story:
     fetched_url: str | None = field(default=None, repr=False)
 
 
-STORY_FIELDS = (
-    "source",
-    "lang",
-    "article_id",
-    "url",
-    "section",
+# Which story, and where it was found.
+IDENTITY_FIELDS = ("source", "lang", "article_id", "url", "section")
+# What a version of it says; every revision keeps these whole.
+CONTENT_FIELDS = (
     "title",
     "body",
     "summary",
@@ -53,6 +51,7 @@ STORY_FIELDS = (
     "written_at",
     "updated_at",
 )
+STORY_FIELDS = (*IDENTITY_FIELDS, *CONTENT_FIELDS)
 
 
 @dataclass(frozen=True)

@@ -16,29 +16,13 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from newsmon.db.models import RevisionRow, StoryRow
-from newsmon.items import STORY_FIELDS
+from newsmon.items import CONTENT_FIELDS, IDENTITY_FIELDS, STORY_FIELDS
 from newsmon.kbs import SOURCE
 from newsmon.kbs.urls import StoryKey, story_key
 
 STORY_COLUMNS = (*STORY_FIELDS, "revision", "first_seen_at", "last_seen_at")
-REVISION_COLUMNS = (
-    "source",
-    "lang",
-    "article_id",
-    "url",
-    "section",
-    "revision",
-    "kind",
-    "title",
-    "body",
-    "summary",
-    "reporter",
-    "photo_credit",
-    "image_url",
-    "written_at",
-    "updated_at",
-    "seen_at",
-)
+REVISION_COLUMNS = (*IDENTITY_FIELDS, "revision", "kind", *CONTENT_FIELDS, "seen_at")
+_REVISION_OWN = (*CONTENT_FIELDS, "seen_at")
 
 
 class QueryError(ValueError):
@@ -118,12 +102,9 @@ def revisions(
     out = []
     with _reading(engine, matching=bool(filters.search)) as session:
         for rev, story in session.execute(query):
-            record = {
-                name: getattr(story, name)
-                for name in ("source", "lang", "article_id", "url", "section")
-            }
+            record = {name: getattr(story, name) for name in IDENTITY_FIELDS}
             record.update(revision=rev.number, kind=rev.kind)
-            record.update({name: getattr(rev, name) for name in REVISION_COLUMNS[7:]})
+            record.update({name: getattr(rev, name) for name in _REVISION_OWN})
             out.append(record)
     return out
 
@@ -205,7 +186,7 @@ def find_story(engine: Engine, ident: str, *, lang: str = "e") -> History | None
             {
                 "revision": r.number,
                 "kind": r.kind,
-                **{name: getattr(r, name) for name in REVISION_COLUMNS[7:]},
+                **{name: getattr(r, name) for name in _REVISION_OWN},
             }
             for r in row.revisions
         ]

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import enum
 import re
+from dataclasses import asdict
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from newsmon.db.models import FailureRow, RevisionRow, StoryRow
-from newsmon.items import PageFailure, Story
+from newsmon.items import CONTENT_FIELDS, PageFailure, Story
 
 _SPACES = re.compile(r"\s+")
 
 # What the story page itself says: copied onto the current row and its revision.
-_PAGE = ("title", "body", "reporter", "photo_credit", "image_url", "written_at", "updated_at")
+_PAGE = tuple(name for name in CONTENT_FIELDS if name != "summary")
 # Kept whole in every revision (the summary comes from the listing or feed, not the page).
-_REVISION = (*_PAGE, "summary")
+_REVISION = CONTENT_FIELDS
 
 
 class Outcome(enum.StrEnum):
@@ -102,18 +103,5 @@ def _add_revision(row: StoryRow, outcome: Outcome, seen_at: datetime) -> None:
 def record_failure(
     session: Session, failure: PageFailure, occurred_at: datetime, run_id: int | None = None
 ) -> None:
-    session.add(
-        FailureRow(
-            run_id=run_id,
-            url=failure.url,
-            source=failure.source,
-            lang=failure.lang,
-            article_id=failure.article_id,
-            section=failure.section,
-            listed_at=failure.listed_at,
-            stage=failure.stage,
-            kind=failure.kind,
-            reason=failure.reason,
-            occurred_at=occurred_at,
-        )
-    )
+    recorded = {k: v for k, v in asdict(failure).items() if k != "page"}
+    session.add(FailureRow(run_id=run_id, occurred_at=occurred_at, **recorded))
