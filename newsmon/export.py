@@ -15,8 +15,6 @@ from newsmon import query
 from newsmon.db.models import FeedRow
 from newsmon.output import write_records
 
-FORMATS = ("jsonl", "csv")
-
 
 @dataclass(frozen=True)
 class Export:

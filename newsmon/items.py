@@ -13,7 +13,6 @@ class Discovery:
     section: str | None = None
     summary: str | None = None
     listed_at: datetime | None = None
-    found_on: str | None = None
 
 
 @dataclass
@@ -35,7 +34,6 @@ class Story:
     updated_at: datetime | None = None
     # The listing's or feed's time, used only when the page shows no Written time.
     listed_at: datetime | None = field(default=None, repr=False)
-    fetched_url: str | None = field(default=None, repr=False)
 
 
 # Which story, and where it was found.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import textwrap
 from datetime import datetime
 
 import click
@@ -10,6 +11,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, selectinload
 
 from newsmon.db.models import RunRow
+from newsmon.output import table
 
 COLUMNS = (
     "run",
@@ -37,14 +39,6 @@ def _took(run: RunRow) -> str:
     return f"{seconds:.0f}s" if seconds < 120 else f"{seconds / 60:.0f}m"
 
 
-def _table(rows: list[tuple[str, ...]]) -> str:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return "\n".join(
-        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-        for row in rows
-    )
-
-
 def show_runs(engine: Engine, limit: int) -> None:
     with Session(engine) as session:
         runs = session.scalars(select(RunRow).order_by(RunRow.id.desc()).limit(limit)).all()
@@ -67,7 +61,7 @@ def show_runs(engine: Engine, limit: int) -> None:
         )
         for r in runs
     ]
-    click.echo(_table(rows))
+    click.echo(table(rows))
 
 
 def show_run(engine: Engine, run_id: int) -> bool:
@@ -96,5 +90,5 @@ def show_run(engine: Engine, run_id: int) -> bool:
             rows = [("stage", "kind", "url", "reason")] + [
                 (f.stage, f.kind, f.url, f.reason) for f in run.failures
             ]
-            click.echo("    " + _table(rows).replace("\n", "\n    "))
+            click.echo(textwrap.indent(table(rows), "    "))
     return True

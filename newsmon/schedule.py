@@ -42,11 +42,6 @@ class Schedule:
             raise ValueError(f"schedule ages must increase: {text!r}")
         return cls(tuple(steps))
 
-    @property
-    def horizon(self) -> timedelta:
-        """Stories older than this are never re-checked by routine runs."""
-        return self.steps[-1][0] if self.steps else timedelta(0)
-
     def interval(self, age: timedelta) -> timedelta | None:
         for limit, every in self.steps:
             if age < limit:

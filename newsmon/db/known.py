@@ -20,7 +20,6 @@ class Tracked:
     # Written time; for a story never fetched, its listing time or else its first failure.
     written_at: datetime
     checked_at: datetime
-    stored: bool
     summary: str | None = None
 
 
@@ -51,7 +50,7 @@ def load_known(engine: Engine, *, source: str, lang: str, section: str | None) -
             query = query.where(StoryRow.section == section)
         for article_id, written_at, checked_at, summary in session.execute(query):
             key = StoryKey(lang, article_id)
-            stories[key] = Tracked(key, written_at, checked_at, stored=True, summary=summary)
+            stories[key] = Tracked(key, written_at, checked_at, summary=summary)
 
         failed = (
             select(
@@ -73,5 +72,5 @@ def load_known(engine: Engine, *, source: str, lang: str, section: str | None) -
             key = StoryKey(lang, article_id)
             if key not in stories:
                 # min/max keep the column's type, so these come back as aware UTC instants.
-                stories[key] = Tracked(key, listed_at or first, last, stored=False)
+                stories[key] = Tracked(key, listed_at or first, last)
     return Known(stories)

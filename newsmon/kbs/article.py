@@ -81,7 +81,6 @@ def parse_article(
         written_at=written_at,
         updated_at=updated_at,
         listed_at=discovery.listed_at,
-        fetched_url=response.url,
     )
 
 
