@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -190,15 +189,31 @@ def crawl(
         KbsSpider(**spider_args)  # the spider checks its arguments: a usage error, not a run
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
-    if not verbose and not log_file:
-        # An unreachable robots.txt is logged with a traceback; the run's verdict already says
-        # the site could not be reached, in one line.
-        logging.getLogger("scrapy.downloadermiddlewares.robotstxt").setLevel(logging.CRITICAL)
-    stats = run_crawl(project_settings(overrides), **spider_args)
+    _check_database(db)
+    # An unreachable robots.txt is logged with a traceback; the run's verdict already says the
+    # site could not be reached, in one line.
+    silenced = () if verbose or log_file else ("scrapy.downloadermiddlewares.robotstxt",)
+    stats = run_crawl(project_settings(overrides), silence=silenced, **spider_args)
     status = stats.get("newsmon/run/status")
     if status is None:
         status = _unfinished(db, stats.get("newsmon/run/id"))
     sys.exit(EXIT_STATUS.get(status, EXIT_FAILED))
+
+
+def _check_database(db: str) -> None:
+    """Open (and if need be create) the database before the crawl, so a bad --db is one line."""
+    from sqlalchemy.exc import DatabaseError
+
+    from newsmon.db.engine import DatabaseUnavailable, make_engine
+
+    try:
+        make_engine(db).dispose()
+    except DatabaseUnavailable as exc:
+        raise click.BadParameter(str(exc), param_hint="--db") from None
+    except DatabaseError as exc:
+        raise click.BadParameter(f"cannot use {db}: {exc.orig}", param_hint="--db") from None
+    except OSError as exc:
+        raise click.BadParameter(f"cannot use {db}: {exc.strerror}", param_hint="--db") from None
 
 
 def _unfinished(db: str, run_id: int | None) -> str:

@@ -5,6 +5,7 @@ Each opens the database read-only, so it never blocks a crawl and a crawl never 
 
 from __future__ import annotations
 
+import os
 import sys
 import textwrap
 from collections.abc import Iterator
@@ -26,20 +27,22 @@ if TYPE_CHECKING:
 @contextmanager
 def _reading(db: str) -> Iterator[Engine]:
     """A read-only engine; a missing database or a malformed query is a clean error."""
-    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import DatabaseError
 
-    from newsmon.db.engine import DatabaseMissing, make_engine
+    from newsmon.db.engine import DatabaseMissing, DatabaseUnavailable, make_engine
     from newsmon.query import QueryError
 
     try:
         engine = make_engine(db, readonly=True)
     except DatabaseMissing as exc:
         raise click.ClickException(f"{exc}; run `newsmon crawl` first") from None
+    except DatabaseUnavailable as exc:
+        raise click.ClickException(str(exc)) from None
     try:
         yield engine
     except QueryError as exc:
         raise click.ClickException(str(exc)) from None
-    except OperationalError as exc:  # e.g. a file that is not (yet) a newsmon database
+    except DatabaseError as exc:  # not (yet) a newsmon database, or not a database at all
         raise click.ClickException(f"cannot read {db}: {exc.orig}") from None
     finally:
         engine.dispose()
@@ -50,10 +53,12 @@ def _filters(
 ) -> Filters:
     from newsmon.query import Filters, QueryError, parse_instant
 
+    if section is not None and not section.strip():
+        raise click.BadParameter("--section is empty")
     try:
         return Filters(
-            since=parse_instant(since) if since else None,
-            until=parse_instant(until, end_of_day=True) if until else None,
+            since=parse_instant(since) if since is not None else None,
+            until=parse_instant(until, end_of_day=True) if until is not None else None,
             by=by,
             section=section,
             search=search,
@@ -69,7 +74,7 @@ def _when(value: datetime | None) -> str:
 def _emit(records: list[dict[str, Any]], columns: tuple[str, ...], fmt: str) -> None:
     from newsmon.output import write_records
 
-    write_records(records, columns, fmt, sys.stdout, raw=True)
+    write_records(records, columns, fmt, sys.stdout)
 
 
 FORMAT = click.option(
@@ -150,7 +155,7 @@ def search(db: str, query_text: str, limit: int, fmt: str) -> None:
             f"{click.style(story['title'], bold=True)}",
             color=color,
         )
-        click.echo(f"    {hit.snippet}", color=color)
+        click.echo("    " + " ".join(hit.snippet.split()), color=color)
 
 
 @click.command()
@@ -213,6 +218,12 @@ def show(db: str, ident: str, lang: str, show_diff: bool) -> None:
             click.echo("  no change in title, body or summary")
 
 
+def _feed_name(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not value.strip():
+        raise click.BadParameter("a feed needs a name", ctx, param)
+    return value
+
+
 @click.command()
 @db_option()
 @filter_options
@@ -229,8 +240,9 @@ def show(db: str, ident: str, lang: str, show_diff: bool) -> None:
 @click.option(
     "--feed",
     metavar="NAME",
+    callback=_feed_name,
     help="Only what is new or changed since this feed's previous export; the feed "
-    "moves on once the output is complete.",
+    "moves on once the output is complete (the one write an export makes to the database).",
 )
 @click.option("--excel", is_flag=True, help="Start a CSV with a byte-order mark for spreadsheets.")
 @click.option(
@@ -259,6 +271,8 @@ def export(
     title, body, summary, reporter, photo_credit, image_url, written_at, updated_at, seen_at).
     Instants are ISO 8601 in UTC (+00:00). Oldest first.
     """
+    from sqlalchemy.exc import DatabaseError
+
     from newsmon.db.engine import make_engine
     from newsmon.export import Export, advance, run_export
     from newsmon.output import BOM, atomic_file
@@ -281,6 +295,11 @@ def export(
         writer = make_engine(db, create=False)
         try:
             advance(writer, name, position, rows)
+        except DatabaseError as exc:
+            raise click.ClickException(
+                f"{rows} rows were written, but the feed's position could not be saved "
+                f"({exc.orig}); the next export under {name!r} repeats them"
+            ) from None
         finally:
             writer.dispose()
 
@@ -289,10 +308,13 @@ def export(
             count = run_export(
                 engine, export_spec, fmt, open_output, raw=raw, advance_feed=advance_feed
             )
+        except BrokenPipeError:
+            # The reader (`| head`) went away: the export is incomplete, the feed stays put.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
         except OSError as exc:
-            raise click.ClickException(
-                f"cannot write {exc.filename or output}: {exc.strerror}"
-            ) from None
+            target = output if output is not None else "standard output"
+            raise click.ClickException(f"cannot write {target}: {exc.strerror}") from None
     if output is not None:
         what = "revisions" if revisions else "stories"
         click.echo(f"{count} {what} written to {output}", err=True)

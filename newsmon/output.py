@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_SPACES = re.compile(r"\s+")
 BOM = "\ufeff"
 
 
@@ -83,6 +85,8 @@ def table(rows: Sequence[Sequence[str]], *, width: int | None = None) -> str:
     """Columns padded to line up; the last column is cut to fit the terminal."""
     if not rows:
         return ""
+    # One line per row: a tab or newline inside a cell would break the columns.
+    rows = [[_SPACES.sub(" ", cell) for cell in row] for row in rows]
     width = width or shutil.get_terminal_size((120, 24)).columns
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     lines = []
@@ -98,9 +102,12 @@ def table(rows: Sequence[Sequence[str]], *, width: int | None = None) -> str:
 def atomic_file(path: Path, *, bom: bool = False) -> Iterator[TextIO]:
     """A text file that appears whole at `path` when the block succeeds, and not at all when it
     fails: written beside it, then renamed over it."""
+    path = Path(os.path.realpath(path))  # through a symlink to the file it names
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     try:
+        # mkstemp makes the file private; give it the mode a plain open() would have.
+        os.fchmod(fd, _mode_for(path))
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
             if bom:
                 out.write(BOM)
@@ -111,3 +118,13 @@ def atomic_file(path: Path, *, bom: bool = False) -> Iterator[TextIO]:
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+
+
+def _mode_for(path: Path) -> int:
+    """The replaced file's mode, or what the umask allows a new file."""
+    try:
+        return path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask

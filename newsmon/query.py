@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from newsmon.db.models import RevisionRow, StoryRow
 from newsmon.items import CONTENT_FIELDS, IDENTITY_FIELDS, STORY_FIELDS
 from newsmon.kbs import SOURCE
-from newsmon.kbs.urls import StoryKey, story_key
+from newsmon.kbs.urls import SECTIONS, StoryKey, story_key
 
 STORY_COLUMNS = (*STORY_FIELDS, "revision", "first_seen_at", "last_seen_at")
 REVISION_COLUMNS = (*IDENTITY_FIELDS, "revision", "kind", *CONTENT_FIELDS, "seen_at")
@@ -33,15 +33,20 @@ def parse_instant(value: str, *, end_of_day: bool = False) -> datetime:
     """`2026-11-27` (a UTC day: its start, or with `end_of_day` its end) or an ISO 8601 instant
     (UTC when it has no offset)."""
     value = value.strip()
+    problem = QueryError(
+        f"not a date (YYYY-MM-DD) or ISO 8601 time (2026-11-27T09:00:00+09:00): {value!r}"
+    )
     try:
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        if re.fullmatch(r"\d{4}-?\d{2}-?\d{2}", value, flags=re.ASCII):
             day = date.fromisoformat(value)
             start = datetime.combine(day, time(), tzinfo=UTC)
             return start + timedelta(days=1) if end_of_day else start
+        if not re.search(r"\d[T ]\d", value):  # a month or a week is neither a day nor a time
+            raise problem
         parsed = dateparser.isoparse(value)
-    except ValueError:
-        raise QueryError(f"not a date or ISO 8601 time: {value!r}") from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise problem from None
 
 
 @dataclass(frozen=True)
@@ -66,7 +71,9 @@ def filtered(query: Select[Any], filters: Filters) -> Select[Any]:
     if filters.until is not None:
         query = query.where(column < filters.until)
     if filters.section:
-        query = query.where(func.lower(StoryRow.section) == filters.section.lower())
+        # A section's label (Politics) or the site's id for it (Po).
+        label = SECTIONS.get(filters.section, filters.section)
+        query = query.where(func.lower(StoryRow.section) == label.lower())
     if filters.search:
         matching = text("SELECT rowid FROM stories_fts WHERE stories_fts MATCH :match")
         query = query.where(StoryRow.id.in_(matching.bindparams(match=filters.search)))
@@ -139,6 +146,8 @@ def search(
     engine: Engine, match: str, *, limit: int = 20, mark: tuple[str, str] = ("[", "]")
 ) -> list[Hit]:
     """Full-text search over title and body, best first (BM25, title weighted 5 to 1)."""
+    if not match.strip():
+        raise QueryError("the search query is empty")
     query = text(
         "SELECT rowid, snippet(stories_fts, -1, :open, :close, ' … ', 14) AS snippet, "
         "bm25(stories_fts, 5.0, 1.0) AS score FROM stories_fts WHERE stories_fts MATCH :match "
@@ -165,11 +174,11 @@ class History:
 
 def find_story(engine: Engine, ident: str, *, lang: str = "e") -> History | None:
     """A story by its Seq_Code (in `lang`) or by any URL of it."""
-    key = (
-        StoryKey(lang, str(int(ident)))
-        if ident.strip().isdigit()
-        else story_key(ident.strip(), allowed_hosts=None)
-    )
+    ident = ident.strip()
+    if re.fullmatch(r"\d+", ident, flags=re.ASCII):
+        key: StoryKey | None = StoryKey(lang, str(int(ident)))
+    else:
+        key = story_key(ident, allowed_hosts=None, default_lang=lang)
     if key is None:
         raise QueryError(f"not a story id or story URL: {ident!r}")
     with _reading(engine) as session:
@@ -212,7 +221,7 @@ class _reading:
                     "this database has no search index yet: one `newsmon crawl` adds it"
                 ) from None
             raise QueryError(
-                f"cannot read the search query: {exc.orig}. Words are matched as they are; put a "
-                'phrase or words with punctuation in double quotes ("ruling party"), and use '
-                "AND, OR, NOT in capitals."
+                f"cannot read the search query ({exc.orig}). Put a phrase, or words with "
+                'punctuation or hyphens, in double quotes ("N. Korea", "Seoul-Washington"); '
+                "write AND, OR, NOT in capitals, NOT after a word (budget NOT pension)."
             ) from None

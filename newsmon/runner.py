@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,9 +22,15 @@ def project_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
     return settings
 
 
-def run_crawl(settings: Settings, **spider_args: Any) -> dict[str, Any]:
-    """Crawl with `KbsSpider(**spider_args)` and return the run's stats."""
+def run_crawl(
+    settings: Settings, *, silence: tuple[str, ...] = (), **spider_args: Any
+) -> dict[str, Any]:
+    """Crawl with `KbsSpider(**spider_args)` and return the run's stats. Loggers named in
+    `silence` log nothing below CRITICAL."""
     process = AsyncCrawlerProcess(settings)
+    # After the process has configured logging, which resets the levels of Scrapy's loggers.
+    for name in silence:
+        logging.getLogger(name).setLevel(logging.CRITICAL)
     crawler = process.create_crawler(KbsSpider)
     process.crawl(crawler, **spider_args)
     process.start()

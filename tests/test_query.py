@@ -21,6 +21,7 @@ from newsmon.cli import main
 from newsmon.demo.server import serve
 from newsmon.demo.site import FixtureSite
 from newsmon.output import atomic_file
+from newsmon.query import QueryError, parse_instant
 
 MINUTE = timedelta(minutes=1)
 # What a reader may see in the moment before a crawl has created its database.
@@ -131,7 +132,7 @@ def test_articles_filters(world: World) -> None:
     assert run(world, "articles", "--section", "Economy").output == "no stories match\n"
     assert len(jsonl(run(world, "articles", "--limit", "3", "--format", "jsonl"))) == 3
     bad = run(world, "articles", "--since", "yesterday")
-    assert bad.exit_code == 2 and "not a date or ISO 8601 time" in bad.output
+    assert bad.exit_code == 2 and "not a date (YYYY-MM-DD) or ISO 8601 time" in bad.output
 
 
 def test_articles_formats(world: World) -> None:
@@ -366,3 +367,47 @@ def test_readers_work_while_a_crawl_writes(tmp_path: Path) -> None:
             _, stderr = writer.communicate(timeout=60)
     assert writer.returncode == 0, stderr
     assert reads >= 10
+
+
+@pytest.mark.parametrize(
+    ("text", "end", "expected"),
+    [
+        ("2026-11-18", False, "2026-11-18T00:00:00+00:00"),
+        ("2026-11-18", True, "2026-11-19T00:00:00+00:00"),
+        ("20261118", True, "2026-11-19T00:00:00+00:00"),
+        ("2026-11-18T09:00:00+09:00", False, "2026-11-18T00:00:00+00:00"),
+        ("2026-11-18T09:00:00", True, "2026-11-18T09:00:00+00:00"),
+        ("2026-11-18 09:00Z", False, "2026-11-18T09:00:00+00:00"),
+    ],
+)
+def test_query_times(text: str, end: bool, expected: str, host_tz: str) -> None:
+    assert parse_instant(text, end_of_day=end).isoformat() == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["2026-11", "2026-W48", "yesterday", "9999-12-31", "", "0001-01-01T00:00:00+01:00"]
+)
+def test_unreadable_query_times(text: str) -> None:
+    with pytest.raises(QueryError, match="not a date"):
+        parse_instant(text, end_of_day=True)
+
+
+def test_more_ways_to_name_things(world: World, tmp_path: Path) -> None:
+    by_id = jsonl(run(world, "articles", "--section", "Po", "--format", "jsonl"))
+    assert len(by_id) == 26
+    no_lang = f"https://world.kbs.co.kr/service/news_view.htm?Seq_Code={world.updated_id}"
+    assert run(world, "show", no_lang).exit_code == 0
+    assert "not a story id" in run(world, "show", "\u00b2").output
+    empty = run(world, "search", "  ")
+    assert empty.exit_code == 1 and "the search query is empty" in empty.output
+    assert run(world, "export", "--feed", " ").exit_code == 2
+    not_db = tmp_path / "notes.txt"
+    not_db.write_text("just text, no database here " * 200)
+    result = CliRunner().invoke(main, ["articles", "--db", str(not_db)])
+    assert result.exit_code == 1 and "file is not a database" in result.output
+
+
+def test_tables_keep_one_line_per_row(world: World) -> None:
+    result = run(world, "search", '"zeppelin"')
+    assert result.exit_code == 0
+    assert len(result.output.splitlines()) == 2  # the hit and its snippet

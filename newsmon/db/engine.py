@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import NoSuchModuleError
 
 from newsmon.db import sql
 from newsmon.db.models import SCHEMA_VERSION, Base
@@ -16,6 +17,10 @@ BUSY_TIMEOUT_MS = 30_000
 
 class DatabaseMissing(FileNotFoundError):
     """A command that only reads was pointed at a database that does not exist."""
+
+
+class DatabaseUnavailable(RuntimeError):
+    """`--db` names a database newsmon cannot open: an unknown dialect or a missing driver."""
 
 
 def database_url(db: str) -> str:
@@ -38,7 +43,13 @@ def make_engine(db: str, *, create: bool = True, readonly: bool = False) -> Engi
             url = url.set(database=f"file:{path}", query={"mode": "ro", "uri": "true"})
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url)
+    try:
+        engine = create_engine(url)
+    except (ImportError, NoSuchModuleError) as exc:
+        raise DatabaseUnavailable(
+            f"cannot open {url.render_as_string(hide_password=True)}: {exc}; install its driver "
+            "(only SQLite is tested)"
+        ) from None
     if is_sqlite:
         event.listen(engine, "connect", _readonly_pragmas if readonly else _sqlite_pragmas)
     if create and not readonly:

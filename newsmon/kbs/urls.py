@@ -47,9 +47,15 @@ def _query(url: str) -> dict[str, str]:
     return {k.lower(): v[0] for k, v in parse_qs(urlsplit(url).query).items() if v}
 
 
-def story_key(url: str, *, allowed_hosts: frozenset[str] | None = SITE_HOSTS) -> StoryKey | None:
+def story_key(
+    url: str,
+    *,
+    allowed_hosts: frozenset[str] | None = SITE_HOSTS,
+    default_lang: str | None = None,
+) -> StoryKey | None:
     """The story a link points to, or None when it is not a story link of one of
-    `allowed_hosts` (None: any host)."""
+    `allowed_hosts` (None: any host). A link without `lang` names a story only given
+    `default_lang`."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
         return None
@@ -58,8 +64,8 @@ def story_key(url: str, *, allowed_hosts: frozenset[str] | None = SITE_HOSTS) ->
     if not parts.path.endswith(ARTICLE_PATH):
         return None
     q = _query(url)
-    seq, lang = q.get("seq_code", ""), q.get("lang", "")
-    if not _DIGITS.fullmatch(seq) or lang not in LANGUAGES:
+    seq, lang = q.get("seq_code", ""), q.get("lang", default_lang or "")
+    if not seq.isascii() or not _DIGITS.fullmatch(seq) or lang not in LANGUAGES:
         return None
     return StoryKey(lang=lang, article_id=str(int(seq)))
 
