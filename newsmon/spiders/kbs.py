@@ -198,7 +198,8 @@ class KbsSpider(scrapy.Spider):
         self._count("pages/archive")
         entries = parse_listing(self._text(response), allowed_hosts=self.link_hosts)
         # The daily archive mixes every section; its `.cate` label says which.
-        yield from self._discovered(e for e in entries if e.category == self.section_name)
+        label = self.section_name.casefold()
+        yield from self._discovered(e for e in entries if (e.category or "").casefold() == label)
 
     def _discovered(self, entries: Iterable[Listed]) -> Iterator[scrapy.Request]:
         """Fetch what the database does not know yet (everything, in a full run), in the run's
