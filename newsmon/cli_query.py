@@ -274,10 +274,10 @@ def export(
     from sqlalchemy.exc import DatabaseError
 
     from newsmon.db.engine import make_engine
-    from newsmon.export import Export, advance, run_export
-    from newsmon.output import BOM, atomic_file
+    from newsmon.export import Export, advance, select_records
+    from newsmon.output import BOM, atomic_file, write_records
 
-    export_spec = Export(_filters(since, until, by, section), revisions=revisions, feed=feed)
+    spec = Export(_filters(since, until, by, section), revisions=revisions, feed=feed)
     bom = excel and fmt == "csv"
 
     @contextmanager
@@ -287,34 +287,31 @@ def export(
         yield sys.stdout
         sys.stdout.flush()
 
-    def open_output() -> Any:
-        return to_stdout() if output is None else atomic_file(output, bom=bom)
+    with _reading(db) as engine:
+        records, position = select_records(engine, spec)
+    try:
+        with to_stdout() if output is None else atomic_file(output, bom=bom) as out:
+            count = write_records(records, spec.columns, fmt, out, raw=raw)
+    except BrokenPipeError:
+        # The reader (`| head`) went away: the export is incomplete, the feed stays put.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
+    except OSError as exc:
+        target = output if output is not None else "standard output"
+        raise click.ClickException(f"cannot write {target}: {exc.strerror}") from None
 
-    def advance_feed(name: str, position: int, rows: int) -> None:
-        # The one write a query command makes: a feed's position, after its output is whole.
+    if feed is not None and position is not None:
+        # The one write an export makes: the feed's position, now that its output is whole.
         writer = make_engine(db, create=False)
         try:
-            advance(writer, name, position, rows)
+            advance(writer, feed, position, count)
         except DatabaseError as exc:
             raise click.ClickException(
-                f"{rows} rows were written, but the feed's position could not be saved "
-                f"({exc.orig}); the next export under {name!r} repeats them"
+                f"{count} rows were written, but the feed's position could not be saved "
+                f"({exc.orig}); the next export under {feed!r} repeats them"
             ) from None
         finally:
             writer.dispose()
-
-    with _reading(db) as engine:
-        try:
-            count = run_export(
-                engine, export_spec, fmt, open_output, raw=raw, advance_feed=advance_feed
-            )
-        except BrokenPipeError:
-            # The reader (`| head`) went away: the export is incomplete, the feed stays put.
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            sys.exit(1)
-        except OSError as exc:
-            target = output if output is not None else "standard output"
-            raise click.ClickException(f"cannot write {target}: {exc.strerror}") from None
     if output is not None:
         what = "revisions" if revisions else "stories"
         click.echo(f"{count} {what} written to {output}", err=True)

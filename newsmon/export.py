@@ -3,17 +3,15 @@ is new or changed since its previous export."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, TextIO
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from newsmon import query
 from newsmon.db.models import FeedRow
-from newsmon.output import write_records
 
 
 @dataclass(frozen=True)
@@ -22,9 +20,9 @@ class Export:
     revisions: bool = False
     feed: str | None = None
 
-
-def columns(export: Export) -> tuple[str, ...]:
-    return query.REVISION_COLUMNS if export.revisions else query.STORY_COLUMNS
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return query.REVISION_COLUMNS if self.revisions else query.STORY_COLUMNS
 
 
 def feed_position(engine: Engine, name: str) -> int:
@@ -34,7 +32,8 @@ def feed_position(engine: Engine, name: str) -> int:
 
 
 def select_records(engine: Engine, export: Export) -> tuple[list[dict[str, Any]], int | None]:
-    """The rows to write, and for a feed the position it moves to once they are delivered.
+    """The rows to write, oldest first, and for a feed the position it moves to once they are
+    delivered (see `advance`).
 
     A feed carries what has a revision newer than its position; the newest revision id is read
     first, so revisions a crawl adds meanwhile wait for the next export.
@@ -47,30 +46,11 @@ def select_records(engine: Engine, export: Export) -> tuple[list[dict[str, Any]]
     after = feed_position(engine, export.feed)
     if export.revisions:
         return query.revisions(engine, export.filters, after=after, upto=upto), upto
-    return query.changed_stories(engine, export.filters, after=after, upto=upto), upto
-
-
-def run_export(
-    engine: Engine,
-    export: Export,
-    fmt: str,
-    open_output: Callable[[], Any],
-    *,
-    raw: bool = False,
-    advance_feed: Callable[[str, int, int], None] | None = None,
-) -> int:
-    """Write the export through `open_output()` (a context manager yielding a text stream).
-    The feed's position moves only after the output is complete."""
-    records, upto = select_records(engine, export)
-    out: TextIO
-    with open_output() as out:
-        count = write_records(records, columns(export), fmt, out, raw=raw)
-    if export.feed is not None and upto is not None and advance_feed is not None:
-        advance_feed(export.feed, upto, count)
-    return count
+    return query.stories(engine, export.filters, newest_first=False, revised=(after, upto)), upto
 
 
 def advance(engine: Engine, name: str, position: int, rows: int) -> None:
+    """Move a feed on, once its output is complete."""
     with Session(engine) as session, session.begin():
         row = session.get(FeedRow, name)
         now = datetime.now(UTC)

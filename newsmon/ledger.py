@@ -12,7 +12,7 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider, NotConfigured
 from scrapy.http import Response
-from sqlalchemy import update
+from sqlalchemy import Connection, update
 from sqlalchemy.orm import sessionmaker
 
 from newsmon import signals as newsmon_signals
@@ -75,13 +75,9 @@ class RunLedger:
             self._set("run/status", LOCKED)
             self._set("run/message", message)
             raise CloseSpider(LOCKED)
-        with self.sessions.begin() as session:
-            # Only the lock holder runs: a run still marked running was killed without closing.
-            session.execute(
-                update(RunRow)
-                .where(RunRow.status == "running")
-                .values(status="interrupted", message="ended without closing (killed?)")
-            )
+        # Only the lock holder runs: a run still marked running was killed without closing.
+        with self.engine.begin() as conn:
+            mark_interrupted(conn, "ended without closing (killed?)")
         self.run_id = self._insert(started, arguments, "running", None)
         self.lock.describe(run_id=self.run_id, started_at=started.isoformat(timespec="seconds"))
         self._set("run/id", self.run_id)
@@ -191,15 +187,22 @@ class RunLedger:
         self.crawler.stats.set_value(f"newsmon/{key}", value)
 
 
+def mark_interrupted(
+    conn: Connection, message: str, run_id: int | None = None, ended_at: datetime | None = None
+) -> None:
+    """Runs still marked running (or just `run_id`) stopped without closing: interrupted.
+    `ended_at` stays unknown for a run that was killed."""
+    query = update(RunRow).where(RunRow.status == "running")
+    if run_id is not None:
+        query = query.where(RunRow.id == run_id)
+    conn.execute(query.values(status="interrupted", ended_at=ended_at, message=message))
+
+
 def abandon(db: str, run_id: int, message: str) -> None:
-    """Mark a run that stopped without closing (a second signal) as interrupted."""
+    """Mark a run that a second signal stopped at once, before the ledger could close it."""
     engine = make_engine(db, create=False)
     try:
         with engine.begin() as conn:
-            conn.execute(
-                update(RunRow)
-                .where(RunRow.id == run_id, RunRow.status == "running")
-                .values(status="interrupted", ended_at=_now(), message=message)
-            )
+            mark_interrupted(conn, message, run_id, ended_at=_now())
     finally:
         engine.dispose()

@@ -85,13 +85,32 @@ def _record(row: StoryRow) -> dict[str, Any]:
 
 
 def stories(
-    engine: Engine, filters: Filters, *, limit: int | None = None, newest_first: bool = True
+    engine: Engine,
+    filters: Filters,
+    *,
+    limit: int | None = None,
+    newest_first: bool = True,
+    revised: tuple[int, int] | None = None,
 ) -> list[dict[str, Any]]:
+    """Current stories; with `revised` = (after, upto), only those with a revision whose id is
+    in that range (feeds)."""
     column = _time_column(filters.by)
     order = (column.desc(), StoryRow.id.desc()) if newest_first else (column, StoryRow.id)
     query = filtered(select(StoryRow), filters).order_by(*order).limit(limit)
+    if revised is not None:
+        after, upto = revised
+        changed = select(RevisionRow.story_id).where(RevisionRow.id > after, RevisionRow.id <= upto)
+        query = query.where(StoryRow.id.in_(changed))
     with _reading(engine, matching=bool(filters.search)) as session:
         return [_record(row) for row in session.scalars(query)]
+
+
+def _revision_record(rev: RevisionRow) -> dict[str, Any]:
+    return {
+        "revision": rev.number,
+        "kind": rev.kind,
+        **{name: getattr(rev, name) for name in _REVISION_OWN},
+    }
 
 
 def revisions(
@@ -109,25 +128,13 @@ def revisions(
     out = []
     with _reading(engine, matching=bool(filters.search)) as session:
         for rev, story in session.execute(query):
-            record = {name: getattr(story, name) for name in IDENTITY_FIELDS}
-            record.update(revision=rev.number, kind=rev.kind)
-            record.update({name: getattr(rev, name) for name in _REVISION_OWN})
-            out.append(record)
+            out.append(
+                {
+                    **{name: getattr(story, name) for name in IDENTITY_FIELDS},
+                    **_revision_record(rev),
+                }
+            )
     return out
-
-
-def changed_stories(
-    engine: Engine, filters: Filters, *, after: int, upto: int
-) -> list[dict[str, Any]]:
-    """Current stories with a revision whose id is in (after, upto], oldest written first."""
-    changed = select(RevisionRow.story_id).where(RevisionRow.id > after, RevisionRow.id <= upto)
-    query = (
-        filtered(select(StoryRow), filters)
-        .where(StoryRow.id.in_(changed))
-        .order_by(StoryRow.written_at, StoryRow.id)
-    )
-    with _reading(engine, matching=bool(filters.search)) as session:
-        return [_record(row) for row in session.scalars(query)]
 
 
 def newest_revision_id(engine: Engine) -> int:
@@ -191,15 +198,7 @@ def find_story(engine: Engine, ident: str, *, lang: str = "e") -> History | None
         )
         if row is None:
             return None
-        history = [
-            {
-                "revision": r.number,
-                "kind": r.kind,
-                **{name: getattr(r, name) for name in _REVISION_OWN},
-            }
-            for r in row.revisions
-        ]
-        return History(_record(row), history)
+        return History(_record(row), [_revision_record(r) for r in row.revisions])
 
 
 class _reading:

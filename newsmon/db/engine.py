@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import NoSuchModuleError
 
@@ -75,10 +75,16 @@ def _readonly_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def create_schema(engine: Engine) -> None:
-    fresh = not inspect(engine).has_table("stories")
+    """Make what is missing of the schema. On SQLite, `user_version` records that the whole
+    schema of this version is in place, so the many engines of one run (crawl, ledger, pipeline)
+    check with one query instead of repeating the DDL."""
+    if engine.dialect.name != "sqlite":
+        Base.metadata.create_all(engine)
+        return
+    with engine.connect() as conn:
+        if conn.execute(text("PRAGMA user_version")).scalar() == SCHEMA_VERSION:
+            return
     Base.metadata.create_all(engine)
-    if engine.dialect.name == "sqlite":
-        with engine.begin() as conn:
-            sql.apply(conn)
-            if fresh:
-                conn.execute(text(f"PRAGMA user_version={SCHEMA_VERSION}"))
+    with engine.begin() as conn:
+        sql.apply(conn)
+        conn.execute(text(f"PRAGMA user_version={SCHEMA_VERSION}"))

@@ -1,7 +1,7 @@
 """What SQLAlchemy's models do not express: the full-text index and the views for SQL users.
 
-All of it is `IF NOT EXISTS`, so it is applied on every start and reaches databases made before
-it existed.
+All of it is `IF NOT EXISTS`, so applying it again is harmless; it runs whenever a database's
+`user_version` is older than the schema (see `engine.create_schema`).
 """
 
 from __future__ import annotations

@@ -224,7 +224,7 @@ class KbsSpider(scrapy.Spider):
                 callback=self.parse_story,
                 errback=self.on_error,
                 cb_kwargs={"key": key, "discovery": discovery},
-                meta={"newsmon_page": "story", "newsmon_key": key, "newsmon_discovery": discovery},
+                meta={"newsmon_page": "story"},
             )
 
     # --- stories -----------------------------------------------------------------------------
@@ -236,7 +236,7 @@ class KbsSpider(scrapy.Spider):
         try:
             yield parse_article(self._text(response), discovery, key=key)
         except ParseError as exc:
-            self._fail(response.url, "parse", exc.kind, str(exc), "story", key, discovery)
+            self._fail(response.request, "parse", exc.kind, str(exc))
 
     def on_error(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
@@ -257,15 +257,7 @@ class KbsSpider(scrapy.Spider):
         else:
             kind = "network"
             reason = f"no answer ({failure.type.__name__}: {failure.getErrorMessage()})"
-        self._fail(
-            request.url,
-            "fetch",
-            kind,
-            f"{page} page: {reason}",
-            page,
-            request.meta.get("newsmon_key"),
-            request.meta.get("newsmon_discovery"),
-        )
+        self._fail(request, "fetch", kind, f"{page} page: {reason}")
 
     # --- helpers -----------------------------------------------------------------------------
 
@@ -280,25 +272,20 @@ class KbsSpider(scrapy.Spider):
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(f"newsmon/{key}", n)
 
-    def _fail(
-        self,
-        url: str,
-        stage: str,
-        kind: str,
-        reason: str,
-        page: str,
-        key: StoryKey | None = None,
-        discovery: Discovery | None = None,
-    ) -> None:
-        self.logger.warning("%s failed (%s): %s", url, stage, reason)
+    def _fail(self, request: scrapy.Request, stage: str, kind: str, reason: str) -> None:
+        """Report a page that did not become a story; a story page names its story (from the
+        request's callback arguments), so it can be retried."""
+        self.logger.warning("%s failed (%s): %s", request.url, stage, reason)
+        key: StoryKey | None = request.cb_kwargs.get("key")
+        discovery: Discovery | None = request.cb_kwargs.get("discovery")
         failure = PageFailure(
             # A story is recorded under its canonical URL, like stored stories, whatever mirror
             # it was fetched from (the run's arguments name the mirror).
-            url=canonical_url(key) if key else url,
+            url=canonical_url(key) if key else request.url,
             stage=stage,
             kind=kind,
             reason=reason,
-            page=page,
+            page=request.meta.get("newsmon_page", "page"),
             source=SOURCE if key else None,
             lang=key.lang if key else None,
             article_id=key.article_id if key else None,
