@@ -10,7 +10,9 @@ from typing import Any
 import click
 
 from newsmon import __version__
-from newsmon.cli_options import db_option
+from newsmon.cli_options import COUNT, DURATION, NewsmonGroup, db_option
+from newsmon.db.models import SCHEMA_VERSION
+from newsmon.demo import DEMO_DB
 from newsmon.kbs.urls import CANONICAL_ORIGIN, LANGUAGES, SECTIONS
 
 EXIT_OK, EXIT_FAILED, EXIT_LOCKED = 0, 1, 75  # 75: EX_TEMPFAIL, "try again later"
@@ -26,13 +28,13 @@ def _setting(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
     settings = {}
     for value in values:
         name, sep, setting = value.partition("=")
-        if not sep or not name:
+        if not sep or not name.strip():
             raise click.BadParameter(f"expected NAME=VALUE, got {value!r}", ctx, param)
         settings[name.strip()] = setting
     return settings
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=NewsmonGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="newsmon")
 def main() -> None:
     """newsmon keeps an exact, queryable record of what a news section published and how each
@@ -40,17 +42,6 @@ def main() -> None:
 
     Start with `newsmon demo` (works offline), then `newsmon crawl` from cron.
     """
-
-
-def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    from newsmon.schedule import parse_duration
-
-    if value is not None:
-        try:
-            parse_duration(value)
-        except ValueError as exc:
-            raise click.BadParameter(str(exc), ctx, param) from None
-    return value
 
 
 @main.command()
@@ -80,7 +71,7 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> 
     "--max-pages",
     default=3,
     show_default=True,
-    type=click.IntRange(min=1),
+    type=COUNT,
     help="Listing pages to walk at most.",
 )
 @click.option(
@@ -91,7 +82,7 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 @click.option(
     "--recheck",
     metavar="DURATION",
-    callback=_duration,
+    type=DURATION,
     help="Re-fetch every stored story written within DURATION (e.g. 6h, 3d), whatever "
     "the schedule says.",
 )
@@ -106,7 +97,7 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> 
     "--max-time",
     default="10m",
     show_default=True,
-    callback=_duration,
+    type=DURATION,
     metavar="DURATION",
     help="Stop the run after this long.",
 )
@@ -119,12 +110,20 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> 
     callback=_setting,
     help="Set a Scrapy setting for this run (repeatable).",
 )
-@click.option("-v", "--verbose", count=True, help="Log progress to standard error (-vv: debug).")
-@click.option("-q", "--quiet", is_flag=True, help="Print nothing when the run succeeds.")
+@click.option(
+    "-v",
+    "--verbose",
+    count=True,
+    help="Log each story stored or failed to standard error (-vv: and Scrapy's log).",
+)
+@click.option(
+    "-q", "--quiet", is_flag=True, help="Print nothing when the run succeeds; no progress."
+)
 @click.option(
     "--log-file",
     type=click.Path(dir_okay=False),
-    help="Append the full log (INFO, or DEBUG with -vv) to this file.",
+    help="Append newsmon's events to this file (with -vv also Scrapy's log); standard error "
+    "then shows only the verdict.",
 )
 def crawl(
     db: str,
@@ -150,32 +149,31 @@ def crawl(
     Exit status: 0 the run succeeded (also when nothing was new); 1 it failed or was
     interrupted (the message says why); 2 usage error; 75 another run holds the lock.
     """
-    from newsmon.kbs.urls import normalise_origin
+    from newsmon.crawl_settings import SettingError, check_overrides
     from newsmon.runner import project_settings, run_crawl
     from newsmon.schedule import parse_duration
-    from newsmon.spiders.kbs import KbsSpider
+    from newsmon.spiders.kbs import ArgumentError, KbsSpider
 
     try:
-        normalise_origin(base_url)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--base-url") from None
-    overrides: dict[str, Any] = {
-        "NEWSMON_DB": db,
-        "LOG_LEVEL": ("ERROR", "INFO", "DEBUG")[min(verbose, 2)],
-        "CLOSESPIDER_TIMEOUT": parse_duration(max_time).total_seconds(),
-    }
+        check_overrides(settings, project_settings())
+    except SettingError as exc:
+        raise click.BadParameter(str(exc), param_hint="'-s' / '--set'") from None
     if log_file:
-        # The file gets the full log; standard error keeps only newsmon's own verdict lines.
         try:
             Path(log_file).open("a").close()
         except OSError as exc:
             raise click.BadParameter(
-                f"cannot write {log_file}: {exc.strerror}", param_hint="--log-file"
+                f"cannot write {log_file}: {exc.strerror}", param_hint="'--log-file'"
             ) from None
-        overrides.update(LOG_FILE=log_file, LOG_LEVEL="DEBUG" if verbose > 1 else "INFO")
-    if quiet:
-        overrides["NEWSMON_SUMMARY"] = False
-    overrides.update(settings)
+    overrides: dict[str, Any] = {
+        **settings,
+        "NEWSMON_DB": db,
+        # newsmon installs its own log handlers (newsmon.logs); Scrapy's would print its raw log.
+        "LOG_INSTALL_ROOT_HANDLER": False,
+        "CLOSESPIDER_TIMEOUT": parse_duration(max_time).total_seconds(),
+        "NEWSMON_SUMMARY": not quiet,
+        "NEWSMON_PROGRESS": not quiet and sys.stderr.isatty(),
+    }
     spider_args: dict[str, Any] = {
         "section": section,
         "lang": lang,
@@ -187,13 +185,13 @@ def crawl(
     }
     try:
         KbsSpider(**spider_args)  # the spider checks its arguments: a usage error, not a run
-    except ValueError as exc:
-        raise click.UsageError(str(exc)) from None
+    except ArgumentError as exc:
+        option = f"'--{exc.argument.replace('_', '-')}'"
+        raise click.BadParameter(str(exc), param_hint=option) from None
     _check_database(db)
-    # An unreachable robots.txt is logged with a traceback; the run's verdict already says the
-    # site could not be reached, in one line.
-    silenced = () if verbose or log_file else ("scrapy.downloadermiddlewares.robotstxt",)
-    stats = run_crawl(project_settings(overrides), silence=silenced, **spider_args)
+    stats = run_crawl(
+        project_settings(overrides), verbose=verbose, log_file=log_file, **spider_args
+    )
     status = stats.get("newsmon/run/status")
     if status is None:
         status = _unfinished(db, stats.get("newsmon/run/id"))
@@ -201,19 +199,14 @@ def crawl(
 
 
 def _check_database(db: str) -> None:
-    """Open (and if need be create) the database before the crawl, so a bad --db is one line."""
-    from sqlalchemy.exc import DatabaseError
-
-    from newsmon.db.engine import DatabaseUnavailable, make_engine
+    """Open (and if need be make or migrate) the database before the crawl, so a bad --db is
+    one line and no page is fetched for a database that cannot take it."""
+    from newsmon.db.engine import Access, DatabaseProblem, open_engine
 
     try:
-        make_engine(db).dispose()
-    except DatabaseUnavailable as exc:
-        raise click.BadParameter(str(exc), param_hint="--db") from None
-    except DatabaseError as exc:
-        raise click.BadParameter(f"cannot use {db}: {exc.orig}", param_hint="--db") from None
-    except OSError as exc:
-        raise click.BadParameter(f"cannot use {db}: {exc.strerror}", param_hint="--db") from None
+        open_engine(db, Access.CREATE).dispose()
+    except DatabaseProblem as exc:
+        raise click.BadParameter(str(exc), param_hint="'--db'") from None
 
 
 def _unfinished(db: str, run_id: int | None) -> str:
@@ -233,22 +226,51 @@ def _unfinished(db: str, run_id: int | None) -> str:
 @main.command()
 @click.option(
     "--db",
-    default="data/demo.db",
+    default=DEMO_DB,
     show_default=True,
-    type=click.Path(dir_okay=False),
-    help="SQLite file for the demo; it is emptied at the start of each run.",
+    metavar="PATH",
+    help="SQLite file for the demo. It is replaced on each run, but only if an earlier demo "
+    "made it: any other file is left alone.",
 )
 def demo(db: str) -> None:
     """Serve the bundled offline copy of the Politics section on 127.0.0.1, crawl it into the
     demo database, let the site publish, update and silently edit stories, crawl again, and show
     what was stored. Needs no network."""
-    from newsmon.demo.run import run_demo
+    from newsmon.demo.run import NotDemoDatabase, run_demo
 
-    sys.exit(run_demo(db))
+    try:
+        sys.exit(run_demo(db))
+    except NotDemoDatabase as exc:
+        raise click.BadParameter(str(exc), param_hint="'--db'") from None
+
+
+@main.command()
+@db_option()
+def migrate(db: str) -> None:
+    """Bring a database made by an older newsmon to this version's schema, keeping every row.
+
+    A crawl does this on its own; query and export commands never change a database, so they
+    ask for it. The migration runs in one transaction: if it fails, the file stays as it was.
+    """
+    from newsmon.db.engine import Access, DatabaseProblem, OlderSchema, open_engine
+
+    try:
+        open_engine(db, Access.READ).dispose()
+        click.echo(f"{db} is up to date (schema {SCHEMA_VERSION})")
+        return
+    except OlderSchema:
+        pass
+    except DatabaseProblem as exc:
+        raise click.BadParameter(str(exc), param_hint="'--db'") from None
+    try:
+        open_engine(db, Access.WRITE).dispose()
+    except DatabaseProblem as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{db} migrated to schema {SCHEMA_VERSION}, every row kept")
 
 
 # The query and export commands live in their own module; registering them here keeps one group.
-from newsmon.cli_query import articles, export, runs, search, show  # noqa: E402
+from newsmon.cli_query import articles, export, feeds, runs, search, show  # noqa: E402
 
-for command in (articles, search, show, export, runs):
+for command in (articles, search, show, export, runs, feeds):
     main.add_command(command)

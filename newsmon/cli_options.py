@@ -1,18 +1,55 @@
-"""Options shared by newsmon's commands, as decorators (the sqlite-utils way)."""
+"""What newsmon's commands share: the command group class, option decorators (the sqlite-utils
+way) and the parameter types that turn what a user typed into a usage error naming the option
+and the value, never a traceback."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn, TypeVar
 
 import click
 
+from newsmon.db import DEFAULT_DB
+
 F = TypeVar("F", bound=Callable[..., Any])
 
-DEFAULT_DB = "data/newsmon.db"
+EXIT_USAGE = 2
+# SQLite integers are 64-bit: a larger number a user types would overflow inside the driver.
+MAX_INT = 2**63 - 1
 
 
-def db_option() -> Callable[[F], F]:
+class NewsmonGroup(click.Group):
+    """A click group whose errors are one line on standard error: `Error: ...`, exit 2 for a
+    usage error (a bad option or value), 1 for anything else a command refuses."""
+
+    def main(
+        self, args: Sequence[str] | None = None, prog_name: str | None = None, **extra: Any
+    ) -> Any:  # type: ignore[override]
+        extra.pop("standalone_mode", None)
+        try:
+            result = super().main(args, prog_name, standalone_mode=False, **extra)
+        except click.BadParameter as exc:
+            _fail(exc.format_message(), exc.exit_code)
+        except click.UsageError as exc:
+            hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
+            _fail(exc.format_message() + hint, exc.exit_code)
+        except click.ClickException as exc:
+            _fail(exc.format_message(), exc.exit_code)
+        except click.Abort:
+            _fail("aborted", 1)
+        except KeyboardInterrupt:
+            _fail("interrupted", 130)
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    click.echo(f"Error: {' '.join(message.split())}", err=True)
+    sys.exit(code)
+
+
+def db_option(*, help: str = "SQLite file path or SQLAlchemy URL.") -> Callable[[F], F]:
     """`--db`, for every command that opens the database."""
     return click.option(
         "--db",
@@ -21,8 +58,55 @@ def db_option() -> Callable[[F], F]:
         show_default=True,
         show_envvar=True,
         metavar="PATH|URL",
-        help="SQLite file path or SQLAlchemy URL.",
+        help=help,
     )
+
+
+class _Validated(click.ParamType):
+    """A text option checked by `check(text)`, which raises ValueError with the reason. The
+    value stays the text the user typed (a feed remembers its filters as typed)."""
+
+    def __init__(self, name: str, check: Callable[[str], object]) -> None:
+        self.name = name
+        self.check = check
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        text = str(value)
+        try:
+            self.check(text)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+        return text.strip()
+
+
+def _instant(text: str) -> None:
+    from newsmon.instants import parse_user_instant
+
+    parse_user_instant(text)
+
+
+def _duration(text: str) -> None:
+    from newsmon.schedule import parse_duration
+
+    parse_duration(text)
+
+
+def _search(text: str) -> None:
+    from newsmon.query import check_search
+
+    check_search(text)
+
+
+def _not_blank(text: str) -> None:
+    if not text.strip():
+        raise ValueError("it is empty")
+
+
+INSTANT = _Validated("instant", _instant)
+DURATION = _Validated("duration", _duration)
+SEARCH = _Validated("search", _search)
+NAME = _Validated("name", _not_blank)
+COUNT = click.IntRange(min=1, max=MAX_INT)
 
 
 def filter_options(f: F) -> F:
@@ -31,13 +115,16 @@ def filter_options(f: F) -> F:
         [
             click.option(
                 "--since",
-                metavar="DATE|TIME",
-                help="From this UTC day (2026-11-01) or ISO 8601 instant on.",
+                type=INSTANT,
+                metavar="WHEN",
+                help="From this UTC day (2026-11-01), ISO 8601 instant, or this long ago (6h, 3d).",
             ),
             click.option(
                 "--until",
-                metavar="DATE|TIME",
-                help="Up to this UTC day (inclusive) or before this ISO 8601 instant.",
+                type=INSTANT,
+                metavar="WHEN",
+                help="Up to this UTC day (inclusive), or before this ISO 8601 instant or this "
+                "long ago.",
             ),
             click.option(
                 "--by",
@@ -47,8 +134,17 @@ def filter_options(f: F) -> F:
                 help="Filter on the written time, or on the last update (the written "
                 "time for stories never updated).",
             ),
-            click.option("--section", help="Only this section (as stored, e.g. Politics)."),
+            click.option(
+                "--section",
+                type=NAME,
+                help="Only this section: its label (Politics) or the site's id (Po).",
+            ),
         ]
     ):
         f = option(f)
     return f
+
+
+def color_wanted(stream: Any) -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set (no-color.org)."""
+    return bool(stream.isatty()) and not os.environ.get("NO_COLOR")

@@ -1,11 +1,13 @@
-"""Commands that read the record: articles, search, show, export, runs.
+"""Commands that read the record: articles, search, show, export, runs, feeds.
 
-Each opens the database read-only, so it never blocks a crawl and a crawl never blocks it.
+Each opens the database read-only, so it never blocks a crawl and a crawl never blocks it; the
+one exception is a feed's position, which `export --feed` and `feeds reset` write.
 """
 
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 import textwrap
 from collections.abc import Iterator
@@ -16,33 +18,48 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
-from newsmon.cli_options import db_option, filter_options
+from newsmon.cli_options import (
+    COUNT,
+    NAME,
+    SEARCH,
+    color_wanted,
+    db_option,
+    filter_options,
+)
+from newsmon.instants import format_instant
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from newsmon.db.engine import Access
     from newsmon.query import Filters
 
 
 @contextmanager
-def _reading(db: str) -> Iterator[Engine]:
-    """A read-only engine; a missing database or a malformed query is a clean error."""
+def database(db: str, access: Access | None = None) -> Iterator[Engine]:
+    """An engine on `db` (read-only unless `access` says otherwise). A database newsmon cannot
+    use is a usage error naming --db; one that fails while being read is an error in one line."""
     from sqlalchemy.exc import DatabaseError
 
-    from newsmon.db.engine import DatabaseMissing, DatabaseUnavailable, make_engine
+    from newsmon.db import DEFAULT_DB
+    from newsmon.db.engine import Access, DatabaseMissing, DatabaseProblem, open_engine
+    from newsmon.demo import DEMO_DB
     from newsmon.query import QueryError
 
     try:
-        engine = make_engine(db, readonly=True)
+        engine = open_engine(db, access or Access.READ)
     except DatabaseMissing as exc:
-        raise click.ClickException(f"{exc}; run `newsmon crawl` first") from None
-    except DatabaseUnavailable as exc:
-        raise click.ClickException(str(exc)) from None
+        hint = ""
+        if db == DEFAULT_DB and Path(DEMO_DB).exists():
+            hint = f", or use --db {DEMO_DB} for the database `newsmon demo` made"
+        raise click.BadParameter(f"{exc}{hint}", param_hint="'--db'") from None
+    except DatabaseProblem as exc:
+        raise click.BadParameter(str(exc), param_hint="'--db'") from None
     try:
         yield engine
     except QueryError as exc:
         raise click.ClickException(str(exc)) from None
-    except DatabaseError as exc:  # not (yet) a newsmon database, or not a database at all
+    except DatabaseError as exc:
         raise click.ClickException(f"cannot read {db}: {exc.orig}") from None
     finally:
         engine.dispose()
@@ -51,30 +68,20 @@ def _reading(db: str) -> Iterator[Engine]:
 def _filters(
     since: str | None, until: str | None, by: str, section: str | None, search: str | None = None
 ) -> Filters:
-    from newsmon.query import Filters, QueryError, parse_instant
+    from newsmon.query import Filters, parse_instant
 
-    if section is not None and not section.strip():
-        raise click.BadParameter("--section is empty")
-    try:
-        return Filters(
-            since=parse_instant(since) if since is not None else None,
-            until=parse_instant(until, end_of_day=True) if until is not None else None,
-            by=by,
-            section=section,
-            search=search,
-        )
-    except QueryError as exc:
-        raise click.BadParameter(str(exc)) from None
+    # The options' types have checked these already.
+    return Filters(
+        since=parse_instant(since) if since is not None else None,
+        until=parse_instant(until, end_of_day=True) if until is not None else None,
+        by=by,
+        section=section,
+        search=search,
+    )
 
 
 def _when(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%MZ") if value else ""
-
-
-def _emit(records: list[dict[str, Any]], columns: tuple[str, ...], fmt: str) -> None:
-    from newsmon.output import write_records
-
-    write_records(records, columns, fmt, sys.stdout)
+    return format_instant(value) if value else ""
 
 
 FORMAT = click.option(
@@ -89,8 +96,8 @@ FORMAT = click.option(
 @click.command()
 @db_option()
 @filter_options
-@click.option("--search", metavar="QUERY", help="Only stories matching this full-text query.")
-@click.option("--limit", default=50, show_default=True, type=click.IntRange(min=1))
+@click.option("--search", type=SEARCH, metavar="QUERY", help="Only stories matching this query.")
+@click.option("--limit", default=50, show_default=True, type=COUNT)
 @FORMAT
 def articles(
     db: str,
@@ -102,34 +109,38 @@ def articles(
     limit: int,
     fmt: str,
 ) -> None:
-    """List stories, newest first (by written time, or with --by updated by last update)."""
+    """List stories, newest first (by written time, or with --by updated by last update).
+
+    Times are UTC, as 2026-11-27T10:14:05Z.
+    """
     from newsmon import query
-    from newsmon.output import table
+    from newsmon.output import table, write_records
 
     filters = _filters(since, until, by, section, search)
-    with _reading(db) as engine:
+    with database(db) as engine:
         records = query.stories(engine, filters, limit=limit)
-    if fmt != "table":
-        _emit(records, query.STORY_COLUMNS, fmt)
-        return
-    rows = [("id", "written", "updated", "section", "rev", "title")] + [
-        (
-            r["article_id"],
-            _when(r["written_at"]),
-            _when(r["updated_at"]),
-            r["section"] or "",
-            str(r["revision"]),
-            r["title"],
-        )
-        for r in records
-    ]
-    click.echo(table(rows) if records else "no stories match")
+        if fmt != "table":
+            write_records(records, query.STORY_COLUMNS, fmt, sys.stdout)
+            return
+        rows = [
+            (
+                r["article_id"],
+                _when(r["written_at"]),
+                _when(r["updated_at"]),
+                r["section"] or "",
+                str(r["revision"]),
+                r["title"],
+            )
+            for r in records
+        ]
+    header = ("id", "written", "updated", "section", "rev", "title")
+    click.echo(table([header, *rows]) if rows else "no stories match")
 
 
 @click.command()
 @db_option()
-@click.argument("query_text", metavar="QUERY")
-@click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1))
+@click.argument("query_text", metavar="QUERY", type=SEARCH)
+@click.option("--limit", default=20, show_default=True, type=COUNT)
 @FORMAT
 def search(db: str, query_text: str, limit: int, fmt: str) -> None:
     """Full-text search over the current title and body of every story, best match first.
@@ -137,25 +148,23 @@ def search(db: str, query_text: str, limit: int, fmt: str) -> None:
     QUERY is SQLite FTS5 syntax: words (all must match), "a phrase", OR, NOT, prefix*.
     """
     from newsmon import query
+    from newsmon.output import write_records
 
-    color = fmt == "table" and sys.stdout.isatty()
+    color = fmt == "table" and color_wanted(sys.stdout)
     mark = ("\x1b[1;33m", "\x1b[0m") if color else ("[", "]")
-    with _reading(db) as engine:
+    with database(db) as engine:
         hits = query.search(engine, query_text, limit=limit, mark=mark)
     if fmt != "table":
-        records = [{**h.story, "snippet": h.snippet, "score": round(h.score, 4)} for h in hits]
-        _emit(records, (*query.STORY_COLUMNS, "snippet", "score"), fmt)
+        records = ({**h.story, "snippet": h.snippet, "score": round(h.score, 4)} for h in hits)
+        write_records(records, (*query.STORY_COLUMNS, "snippet", "score"), fmt, sys.stdout)
         return
     if not hits:
         click.echo("no stories match")
     for rank, hit in enumerate(hits, 1):
         story = hit.story
-        click.echo(
-            f"{rank:>2}. {story['article_id']}  {_when(story['written_at'])}  "
-            f"{click.style(story['title'], bold=True)}",
-            color=color,
-        )
-        click.echo("    " + " ".join(hit.snippet.split()), color=color)
+        title = click.style(story["title"], bold=True) if color else story["title"]
+        click.echo(f"{rank:>2}. {story['article_id']}  {_when(story['written_at'])}  {title}")
+        click.echo("    " + " ".join(hit.snippet.split()))
 
 
 @click.command()
@@ -172,13 +181,18 @@ def show(db: str, ident: str, lang: str, show_diff: bool) -> None:
     """Show a story (by its Seq_Code or any of its URLs) and its revision history."""
     from newsmon import query
     from newsmon.diff import word_diff
+    from newsmon.query import QueryError
 
-    with _reading(db) as engine:
-        history = query.find_story(engine, ident, lang=lang)
+    with database(db) as engine:
+        try:
+            history = query.find_story(engine, ident, lang=lang)
+        except QueryError as exc:
+            raise click.BadParameter(str(exc), param_hint="'ID_OR_URL'") from None
     if history is None:
         raise click.ClickException(f"no story {ident} in {db}")
+    color = color_wanted(sys.stdout)
     s = history.story
-    click.echo(click.style(s["title"], bold=True))
+    click.echo(click.style(s["title"], bold=True) if color else s["title"])
     click.echo(s["url"])
     facts = [
         ("section", s["section"]),
@@ -197,14 +211,14 @@ def show(db: str, ident: str, lang: str, show_diff: bool) -> None:
     for rev in history.revisions:
         updated = _when(rev["updated_at"]) or "-"
         click.echo(
-            f"  {rev['revision']:>2}  {rev['kind']:<11}  updated {updated:<17}  "
+            f"  {rev['revision']:>2}  {rev['kind']:<11}  updated {updated:<20}  "
             f"seen {_when(rev['seen_at'])}  {rev['title']}"
         )
     if not show_diff:
         return
 
     def style(text: str, kind: str) -> str:
-        return click.style(text, fg="red" if kind == "removed" else "green")
+        return click.style(text, fg="red" if kind == "removed" else "green") if color else text
 
     for old, new in zip(history.revisions, history.revisions[1:], strict=False):
         click.echo(f"\nrevision {old['revision']} -> {new['revision']} ({new['kind']}):")
@@ -218,29 +232,66 @@ def show(db: str, ident: str, lang: str, show_diff: bool) -> None:
             click.echo("  no change in title, body or summary")
 
 
-def _feed_name(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    if value is not None and not value.strip():
-        raise click.BadParameter("a feed needs a name", ctx, param)
-    return value
+def _output(ctx: click.Context, param: click.Parameter, value: str | None) -> Path | None:
+    """`-o FILE`: `-` is standard output; a file goes into a folder that exists."""
+    if value is None or value == "-":
+        return None
+    path = Path(value)
+    folder = path.parent
+    if not folder.is_dir():
+        raise click.BadParameter(f"folder {str(folder)!r} does not exist", ctx, param)
+    if path.is_dir():
+        raise click.BadParameter(f"{value!r} is a folder", ctx, param)
+    return path
+
+
+def _export_format(fmt: str | None, output: Path | None) -> str:
+    from newsmon.output import FORMATS, format_of
+
+    if output is None:
+        return fmt or "jsonl"
+    implied = format_of(output)
+    if fmt is None and implied is None:
+        known = ", ".join(FORMATS)
+        raise click.BadParameter(
+            f"cannot tell the format of {str(output)!r} from its extension ({known}); add --format",
+            param_hint="'-o' / '--output'",
+        )
+    if fmt is not None and implied is not None and fmt != implied:
+        raise click.BadParameter(
+            f"{fmt} does not match {str(output)!r}, whose extension means {implied}",
+            param_hint="'--format'",
+        )
+    return fmt or implied or "jsonl"
 
 
 @click.command()
 @db_option()
 @filter_options
 @click.option(
-    "--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "csv", "json"]),
+    help="Output format; default: the output file's extension (.csv, .jsonl, .json), or JSON "
+    "Lines on standard output.",
 )
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write to this file (whole or not at all) instead of standard output.",
+    metavar="FILE",
+    callback=_output,
+    help="Write to this file (whole or not at all) instead of standard output (`-`).",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace FILE even if it is not an earlier newsmon export.",
 )
 @click.option("--revisions", is_flag=True, help="One row per revision instead of per story.")
 @click.option(
     "--feed",
     metavar="NAME",
-    callback=_feed_name,
+    type=NAME,
     help="Only what is new or changed since this feed's previous export; the feed "
     "moves on once the output is complete (the one write an export makes to the database).",
 )
@@ -256,28 +307,43 @@ def export(
     until: str | None,
     by: str,
     section: str | None,
-    fmt: str,
+    fmt: str | None,
     output: Path | None,
+    force: bool,
     revisions: bool,
     feed: str | None,
     excel: bool,
     raw: bool,
 ) -> None:
-    """Export current stories (or every revision) as JSON Lines or CSV.
+    """Export current stories (or every revision) as JSON Lines, CSV or JSON, oldest first.
 
     Columns, in this order: source, lang, article_id, url, section, title, body, summary,
     reporter, photo_credit, image_url, written_at, updated_at, revision, first_seen_at,
     last_seen_at (with --revisions: source, lang, article_id, url, section, revision, kind,
     title, body, summary, reporter, photo_credit, image_url, written_at, updated_at, seen_at).
-    Instants are ISO 8601 in UTC (+00:00). Oldest first.
+    Instants are UTC, as 2026-11-27T10:14:05Z.
     """
-    from sqlalchemy.exc import DatabaseError
+    from newsmon import query
+    from newsmon.db.engine import Access
+    from newsmon.export import Export, FeedMismatch, advance, select_records
+    from newsmon.output import BOM, atomic_file, write_records, written_by_us
 
-    from newsmon.db.engine import make_engine
-    from newsmon.export import Export, advance, select_records
-    from newsmon.output import BOM, atomic_file, write_records
-
-    spec = Export(_filters(since, until, by, section), revisions=revisions, feed=feed)
+    fmt = _export_format(fmt, output)
+    if excel and fmt != "csv":
+        raise click.BadParameter(
+            f"adds a byte-order mark to CSV, not {fmt}", param_hint="'--excel'"
+        )
+    if output is not None and output.exists() and not force:
+        columns = (query.STORY_COLUMNS, query.REVISION_COLUMNS)
+        if not written_by_us(output, columns):
+            raise click.BadParameter(
+                f"{str(output)!r} exists and is not a newsmon export; add --force to replace it",
+                param_hint="'-o' / '--output'",
+            )
+    selection = {"since": since, "until": until, "by": by, "section": section}
+    spec = Export(
+        _filters(since, until, by, section), revisions=revisions, feed=feed, selection=selection
+    )
     bom = excel and fmt == "csv"
 
     @contextmanager
@@ -287,31 +353,25 @@ def export(
         yield sys.stdout
         sys.stdout.flush()
 
-    with _reading(db) as engine:
-        records, position = select_records(engine, spec)
-    try:
-        with to_stdout() if output is None else atomic_file(output, bom=bom) as out:
-            count = write_records(records, spec.columns, fmt, out, raw=raw)
-    except BrokenPipeError:
-        # The reader (`| head`) went away: the export is incomplete, the feed stays put.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        sys.exit(1)
-    except OSError as exc:
-        target = output if output is not None else "standard output"
-        raise click.ClickException(f"cannot write {target}: {exc.strerror}") from None
-
-    if feed is not None and position is not None:
-        # The one write an export makes: the feed's position, now that its output is whole.
-        writer = make_engine(db, create=False)
+    # A feed's position is the one thing an export writes; other exports only read.
+    with database(db, Access.WRITE if feed else None) as engine:
         try:
-            advance(writer, feed, position, count)
-        except DatabaseError as exc:
-            raise click.ClickException(
-                f"{count} rows were written, but the feed's position could not be saved "
-                f"({exc.orig}); the next export under {feed!r} repeats them"
-            ) from None
-        finally:
-            writer.dispose()
+            records, position = select_records(engine, spec)
+        except FeedMismatch as exc:
+            raise click.BadParameter(str(exc), param_hint="'--feed'") from None
+        try:
+            with to_stdout() if output is None else atomic_file(output, bom=bom) as out:
+                count = write_records(records, spec.columns, fmt, out, raw=raw)
+        except BrokenPipeError:
+            # The reader (`| head`) went away: the export is incomplete, the feed stays put.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
+        except OSError as exc:
+            target = output if output is not None else "standard output"
+            raise click.ClickException(f"cannot write {target}: {exc.strerror}") from None
+        if feed is not None and position is not None:
+            # Now that the output is whole, the feed moves on.
+            advance(engine, spec, position, count)
     if output is not None:
         what = "revisions" if revisions else "stories"
         click.echo(f"{count} {what} written to {output}", err=True)
@@ -319,12 +379,12 @@ def export(
 
 @click.command()
 @db_option()
-@click.argument("run_id", type=int, required=False)
+@click.argument("run_id", type=COUNT, required=False)
 @click.option(
     "--limit",
     default=20,
     show_default=True,
-    type=click.IntRange(min=1),
+    type=COUNT,
     help="How many recent runs to list.",
 )
 def runs(db: str, run_id: int | None, limit: int) -> None:
@@ -332,12 +392,105 @@ def runs(db: str, run_id: int | None, limit: int) -> None:
 
     Status: ok; failed (the message says why); interrupted (a signal or --max-time); locked
     (another run held the lock); running (in progress, or killed: the next run marks it
-    interrupted).
+    interrupted). Times are UTC.
     """
     from newsmon.ledger_view import show_run, show_runs
 
-    with _reading(db) as engine:
+    with database(db) as engine:
         if run_id is None:
             show_runs(engine, limit)
         elif not show_run(engine, run_id):
             raise click.ClickException(f"no run {run_id} in {db}")
+
+
+@click.group(invoke_without_command=True)
+@db_option()
+@click.pass_context
+def feeds(ctx: click.Context, db: str) -> None:
+    """Export feeds (`export --feed NAME`): each one's selection and position.
+
+    `newsmon feeds` lists them; `feeds reset NAME` rewinds one to the start, `feeds remove
+    NAME` forgets it (and its selection).
+    """
+    from newsmon import export as exports
+    from newsmon.export import describe_selection
+    from newsmon.output import table
+
+    if ctx.invoked_subcommand is not None:
+        return
+    with database(db) as engine:
+        rows = [
+            (
+                row.name,
+                str(row.position),
+                _when(row.exported_at),
+                str(row.rows),
+                describe_selection(row.filters),
+            )
+            for row in exports.feeds(engine)
+        ]
+    if not rows:
+        click.echo("no feeds yet (`newsmon export --feed NAME` makes one)")
+        return
+    header = ("feed", "position", "last export", "rows", "selection")
+    click.echo(table([header, *rows]))
+
+
+def _feed_db(ctx: click.Context, db: str | None) -> str:
+    """A subcommand's --db, else the group's (`newsmon feeds --db x reset NAME`)."""
+    assert ctx.parent is not None
+    return db or ctx.parent.params["db"]
+
+
+def _feed_change(verb: str) -> Any:
+    def decorate(change: Any) -> click.Command:
+        @click.argument("name", type=NAME)
+        @click.option("--db", envvar="NEWSMON_DB", metavar="PATH|URL", help="As for `feeds`.")
+        @click.pass_context
+        def command(ctx: click.Context, name: str, db: str | None) -> None:
+            from newsmon.db.engine import Access
+
+            path = _feed_db(ctx, db)
+            with database(path, Access.WRITE) as engine:
+                if not change(engine, name):
+                    raise click.BadParameter(f"no feed {name!r} in {path}", param_hint="'NAME'")
+            click.echo(f"feed {name!r} {verb}")
+
+        command.__doc__ = change.__doc__
+        return feeds.command(change.__name__)(command)
+
+    return decorate
+
+
+@_feed_change("rewound: its next export starts from the beginning")
+def reset(engine: Engine, name: str) -> bool:
+    """Rewind feed NAME: its next export carries everything its selection covers."""
+    from newsmon import export
+
+    return export.reset(engine, name)
+
+
+@_feed_change("removed")
+def remove(engine: Engine, name: str) -> bool:
+    """Forget feed NAME and its selection."""
+    from newsmon import export
+
+    return export.remove(engine, name)
+
+
+def next_steps(db: str, story: int | None = None) -> list[str]:
+    """Commands to try on a database, as `newsmon demo` prints them."""
+    command = _command_name()
+    where = f"--db {shlex.quote(db)}"
+    steps = [f"{command} articles {where}", f"{command} search {where} budget"]
+    if story is not None:
+        steps.append(f"{command} show {where} {story} --diff")
+    return [*steps, f"{command} export {where} --format csv", f"{command} runs {where}"]
+
+
+def _command_name() -> str:
+    """`newsmon` when the one on PATH is this one, else the command beside this Python."""
+    import shutil
+
+    command = str(Path(sys.executable).with_name("newsmon"))
+    return "newsmon" if shutil.which("newsmon") == command else command

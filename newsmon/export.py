@@ -1,17 +1,28 @@
 """Exports: current stories or every revision, whole or as a named feed that only carries what
-is new or changed since its previous export."""
+is new or changed since its previous export.
+
+A feed remembers the selection it was first exported with (the filters as typed, and whether it
+carries stories or revisions): one name, one selection, so a consumer never gets a gap or a
+duplicate from a filter that changed under the same name.
+"""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from newsmon import query
 from newsmon.db.models import FeedRow
+from newsmon.instants import now
+
+
+class FeedMismatch(ValueError):
+    """An export under a feed's name asks for another selection than the feed's."""
 
 
 @dataclass(frozen=True)
@@ -19,21 +30,34 @@ class Export:
     filters: query.Filters = field(default_factory=query.Filters)
     revisions: bool = False
     feed: str | None = None
+    # The filters as the user typed them, which a feed keeps (relative times stay relative).
+    selection: dict[str, Any] = field(default_factory=dict)
 
     @property
     def columns(self) -> tuple[str, ...]:
         return query.REVISION_COLUMNS if self.revisions else query.STORY_COLUMNS
 
-
-def feed_position(engine: Engine, name: str) -> int:
-    with Session(engine) as session:
-        row = session.get(FeedRow, name)
-        return row.position if row else 0
+    @property
+    def recorded_selection(self) -> str:
+        return json.dumps({**self.selection, "revisions": self.revisions}, sort_keys=True)
 
 
-def select_records(engine: Engine, export: Export) -> tuple[list[dict[str, Any]], int | None]:
-    """The rows to write, oldest first, and for a feed the position it moves to once they are
-    delivered (see `advance`).
+def describe_selection(recorded: str | None) -> str:
+    """A feed's selection as the options that make it (`--section Politics --revisions`)."""
+    if not recorded:
+        return "(not yet recorded)"
+    options = []
+    for name, value in sorted(json.loads(recorded).items()):
+        if value is True:
+            options.append(f"--{name}")
+        elif value not in (None, False) and not (name == "by" and value == "written"):
+            options.append(f"--{name} {value}")
+    return " ".join(options) or "(everything)"
+
+
+def select_records(engine: Engine, export: Export) -> tuple[Iterator[dict[str, Any]], int | None]:
+    """The rows to write, oldest first, streamed, and for a feed the position it moves to once
+    they are delivered (see `advance`).
 
     A feed carries what has a revision newer than its position; the newest revision id is read
     first, so revisions a crawl adds meanwhile wait for the next export.
@@ -42,19 +66,54 @@ def select_records(engine: Engine, export: Export) -> tuple[list[dict[str, Any]]
         if export.revisions:
             return query.revisions(engine, export.filters), None
         return query.stories(engine, export.filters, newest_first=False), None
+    with Session(engine) as session:
+        feed = session.get(FeedRow, export.feed)
+    if feed is not None and feed.filters and feed.filters != export.recorded_selection:
+        raise FeedMismatch(
+            f"feed {export.feed!r} selects {describe_selection(feed.filters)}; this export "
+            f"asks for {describe_selection(export.recorded_selection)}. Use the feed's options, "
+            "or another feed name"
+        )
     upto = query.newest_revision_id(engine)
-    after = feed_position(engine, export.feed)
+    after = feed.position if feed else 0
     if export.revisions:
         return query.revisions(engine, export.filters, after=after, upto=upto), upto
     return query.stories(engine, export.filters, newest_first=False, revised=(after, upto)), upto
 
 
-def advance(engine: Engine, name: str, position: int, rows: int) -> None:
-    """Move a feed on, once its output is complete."""
+def advance(engine: Engine, export: Export, position: int, rows: int) -> None:
+    """Move a feed on, once its output is complete, and record its selection."""
+    assert export.feed is not None
+    with Session(engine) as session, session.begin():
+        row = session.get(FeedRow, export.feed)
+        if row is None:
+            row = FeedRow(name=export.feed, position=0)
+            session.add(row)
+        row.position = max(row.position, position)
+        row.exported_at, row.rows = now(), rows
+        row.filters = export.recorded_selection
+
+
+def feeds(engine: Engine) -> Iterator[FeedRow]:
+    with Session(engine) as session:
+        yield from session.scalars(select(FeedRow).order_by(FeedRow.name))
+
+
+def reset(engine: Engine, name: str) -> bool:
+    """Rewind a feed to the start: its next export carries everything its selection covers."""
     with Session(engine) as session, session.begin():
         row = session.get(FeedRow, name)
-        now = datetime.now(UTC)
         if row is None:
-            session.add(FeedRow(name=name, position=position, exported_at=now, rows=rows))
-        else:
-            row.position, row.exported_at, row.rows = max(row.position, position), now, rows
+            return False
+        row.position = 0
+        return True
+
+
+def remove(engine: Engine, name: str) -> bool:
+    """Forget a feed, and with it its selection."""
+    with Session(engine) as session, session.begin():
+        row = session.get(FeedRow, name)
+        if row is None:
+            return False
+        session.delete(row)
+        return True

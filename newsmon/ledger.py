@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Self
 
 from scrapy import Spider, signals
@@ -17,17 +18,18 @@ from sqlalchemy.orm import sessionmaker
 
 from newsmon import signals as newsmon_signals
 from newsmon.account import Counts, DriftLimits, Verdict, judge, summary_line
-from newsmon.db.engine import make_engine
+from newsmon.crawl_settings import SettingError, check_newsmon_settings
+from newsmon.db.engine import Access, open_engine
 from newsmon.db.models import RunRow
 from newsmon.db.store import record_failure
+from newsmon.instants import format_instant
+from newsmon.instants import now as _now
 from newsmon.items import PageFailure, Story
 from newsmon.lock import CrawlLock
+from newsmon.logs import PRINTED
 
 LOCKED = "locked"
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
+logger = logging.getLogger(__name__)
 
 
 class RunLedger:
@@ -37,16 +39,17 @@ class RunLedger:
 
     def __init__(self, crawler: Crawler, db: str) -> None:
         self.crawler = crawler
-        self.engine = make_engine(db)
+        # The first of a crawl's components to open the database: it makes or migrates it.
+        self.engine = open_engine(db, Access.CREATE)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.lock = CrawlLock(db)
         self.run_id: int | None = None
         self.failures: list[PageFailure] = []
         settings = crawler.settings
-        self.print_summary = settings.getbool("NEWSMON_SUMMARY", True)
+        self.print_summary = settings.getbool("NEWSMON_SUMMARY")
         self.limits = DriftLimits(
-            min_pages=settings.getint("NEWSMON_DRIFT_MIN_PAGES", 3),
-            ratio=settings.getfloat("NEWSMON_DRIFT_RATIO", 0.2),
+            min_pages=settings.getint("NEWSMON_DRIFT_MIN_PAGES"),
+            ratio=settings.getfloat("NEWSMON_DRIFT_RATIO"),
         )
 
     @classmethod
@@ -54,6 +57,11 @@ class RunLedger:
         db = crawler.settings.get("NEWSMON_DB")
         if not db:
             raise NotConfigured("NEWSMON_DB is not set")
+        try:
+            check_newsmon_settings(crawler.settings)
+        except SettingError as exc:
+            # `scrapy crawl` reaches this; `newsmon crawl` checked its settings before.
+            raise ValueError(f"newsmon setting {exc}") from None
         ledger = cls(crawler, db)
         connect = crawler.signals.connect
         connect(ledger.spider_opened, signal=signals.spider_opened)
@@ -71,6 +79,7 @@ class RunLedger:
             holder = self.lock.holder()
             message = f"{holder} holds the lock on this database"
             run_id = self._insert(started, arguments, LOCKED, message, ended_at=started)
+            logger.warning("run %d locked: %s", run_id, message, extra={PRINTED: True})
             self._set("run/id", run_id)
             self._set("run/status", LOCKED)
             self._set("run/message", message)
@@ -79,8 +88,12 @@ class RunLedger:
         with self.engine.begin() as conn:
             mark_interrupted(conn, "ended without closing (killed?)")
         self.run_id = self._insert(started, arguments, "running", None)
-        self.lock.describe(run_id=self.run_id, started_at=started.isoformat(timespec="seconds"))
+        self.lock.describe(run_id=self.run_id, started_at=format_instant(started))
         self._set("run/id", self.run_id)
+        shown = ", ".join(
+            f"{k} {v}" for k, v in sorted(getattr(spider, "arguments", {}).items()) if v
+        )
+        logger.info("run %d started: %s", self.run_id, shown)
 
     def _insert(
         self,
@@ -110,6 +123,7 @@ class RunLedger:
         with self.sessions.begin() as session:
             record_failure(session, failure, _now(), self.run_id)
         group = "failed" if failure.stage == "fetch" else "dropped"
+        logger.warning("%s (%s): %s: %s", group, failure.kind, failure.url, failure.reason)
         stats = self.crawler.stats
         assert stats is not None
         stats.inc_value(f"newsmon/{group}")
@@ -151,14 +165,14 @@ class RunLedger:
             self._set("run/status", verdict.status)
             self._set("run/message", verdict.message)
             self._finish(Counts.from_stats(snapshot), verdict)
+            summary = summary_line(stats.get_stats())
+            logger.info(summary.removeprefix("newsmon: "), extra={PRINTED: True})
             if self.print_summary:
-                print(summary_line(stats.get_stats()), file=sys.stdout, flush=True)
+                print(summary, file=sys.stdout, flush=True)
             if verdict.status != "ok":
-                print(
-                    f"newsmon: run {self.run_id} {verdict.status}: {verdict.message}",
-                    file=sys.stderr,
-                    flush=True,
-                )
+                message = f"run {self.run_id} {verdict.status}: {verdict.message}"
+                logger.error(message, extra={PRINTED: True})
+                print(f"newsmon: {message}", file=sys.stderr, flush=True)
         finally:
             if self.run_id is not None:
                 self.lock.release()
@@ -200,7 +214,7 @@ def mark_interrupted(
 
 def abandon(db: str, run_id: int, message: str) -> None:
     """Mark a run that a second signal stopped at once, before the ledger could close it."""
-    engine = make_engine(db, create=False)
+    engine = open_engine(db, Access.WRITE)
     try:
         with engine.begin() as conn:
             mark_interrupted(conn, message, run_id, ended_at=_now())

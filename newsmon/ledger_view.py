@@ -11,11 +11,12 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, selectinload
 
 from newsmon.db.models import RunRow
+from newsmon.instants import format_instant
 from newsmon.output import table
 
 COLUMNS = (
     "run",
-    "started (UTC)",
+    "started",
     "took",
     "status",
     "pages",
@@ -29,7 +30,7 @@ COLUMNS = (
 
 
 def _when(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M:%S") if value else "-"
+    return format_instant(value) if value else "-"
 
 
 def _took(run: RunRow) -> str:
@@ -74,7 +75,7 @@ def show_run(engine: Engine, run_id: int) -> bool:
         arguments = json.loads(run.arguments or "{}")
         click.echo(f"run {run.id}: {run.status}" + (f": {run.message}" if run.message else ""))
         click.echo(
-            f"  started  {_when(run.started_at)} UTC, ended {_when(run.ended_at)} UTC "
+            f"  started  {_when(run.started_at)}, ended {_when(run.ended_at)} "
             f"({_took(run)}), pid {run.pid}"
         )
         click.echo(

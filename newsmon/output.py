@@ -18,14 +18,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from newsmon.instants import format_instant
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _SPACES = re.compile(r"\s+")
 BOM = "\ufeff"
 
 
 def plain(value: Any) -> Any:
-    """Instants as ISO 8601 with their UTC offset; everything else as it is."""
-    return value.isoformat() if isinstance(value, datetime) else value
+    """Instants in newsmon's one form (`2026-11-27T10:14:05Z`); everything else as it is."""
+    return format_instant(value) if isinstance(value, datetime) else value
 
 
 def neutralise(value: Any) -> Any:
@@ -58,10 +60,49 @@ def write_jsonl(records: Iterable[dict[str, Any]], columns: Sequence[str], out: 
 
 
 def write_json(records: Iterable[dict[str, Any]], columns: Sequence[str], out: TextIO) -> int:
-    rows = [{k: plain(record.get(k)) for k in columns} for record in records]
-    json.dump(rows, out, ensure_ascii=False, indent=2)
-    out.write("\n")
-    return len(rows)
+    """A JSON array, one object per line, written as the records come."""
+    out.write("[")
+    count = 0
+    for record in records:
+        out.write(",\n" if count else "\n")
+        out.write(json.dumps({k: plain(record.get(k)) for k in columns}, ensure_ascii=False))
+        count += 1
+    out.write("\n]\n")
+    return count
+
+
+# What a file's extension says its format is.
+FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json"}
+
+
+def format_of(path: Path) -> str | None:
+    return FORMATS.get(path.suffix.lower())
+
+
+def written_by_us(path: Path, column_sets: Iterable[Sequence[str]]) -> bool:
+    """Whether the file at `path` is empty or an export newsmon wrote (it begins with one of
+    these column lists, as a CSV header or as the keys of a JSON Lines or JSON record), and so
+    may be replaced by another."""
+    with path.open("rb") as f:
+        head = f.read(256 * 1024).decode("utf-8", errors="replace").removeprefix(BOM)
+    if not head.strip():
+        return True
+    lines = head.splitlines()
+    first = lines[0]
+    if first == "[":  # write_json: "[", then one object per line, or "]" when there are none
+        first = lines[1].rstrip(",") if len(lines) > 1 else ""
+        if first == "]":
+            return True
+    for columns in column_sets:
+        if first == ",".join(columns):
+            return True
+        try:
+            record = json.loads(first)
+        except ValueError:
+            continue
+        if isinstance(record, dict) and list(record) == list(columns):
+            return True
+    return False
 
 
 def write_records(
@@ -103,7 +144,6 @@ def atomic_file(path: Path, *, bom: bool = False) -> Iterator[TextIO]:
     """A text file that appears whole at `path` when the block succeeds, and not at all when it
     fails: written beside it, then renamed over it."""
     path = Path(os.path.realpath(path))  # through a symlink to the file it names
-    path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     try:
         # mkstemp makes the file private; give it the mode a plain open() would have.

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import logging
 from typing import Any, Self
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 from sqlalchemy.orm import sessionmaker
 
-from newsmon.db.engine import make_engine
-from newsmon.db.store import record_story
+from newsmon.db.engine import Access, open_engine
+from newsmon.db.store import Outcome, record_story
+from newsmon.instants import now
 from newsmon.items import Story
+
+logger = logging.getLogger(__name__)
+# What a story's page brought that `-v` tells of: a change to the record. The others (no
+# change, a stale copy) are logged at debug level, so an idle run's log stays short.
+_TOLD = frozenset({Outcome.NEW, Outcome.UPDATED, Outcome.SILENT_EDIT})
 
 
 class InvalidStory(DropItem):
@@ -48,7 +54,7 @@ class StorePipeline:
 
     def __init__(self, crawler: Crawler, db: str) -> None:
         self.crawler = crawler
-        self.engine = make_engine(db)
+        self.engine = open_engine(db, Access.WRITE)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @classmethod
@@ -65,7 +71,14 @@ class StorePipeline:
         if not isinstance(item, Story):
             return item
         with self.sessions.begin() as session:
-            outcome = record_story(session, item, datetime.now(UTC))
+            outcome = record_story(session, item, now())
+        logger.log(
+            logging.INFO if outcome in _TOLD else logging.DEBUG,
+            "%s %s: %s",
+            outcome.value,
+            item.article_id,
+            item.title,
+        )
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(f"newsmon/articles/{outcome.value}")
         return item

@@ -6,16 +6,18 @@ Every value reaches SQL as a bound parameter, including full-text queries.
 from __future__ import annotations
 
 import re
+import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime
 from typing import Any
 
-from dateutil import parser as dateparser
 from sqlalchemy import Engine, Select, func, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from newsmon.db.models import RevisionRow, StoryRow
+from newsmon.instants import parse_user_instant
 from newsmon.items import CONTENT_FIELDS, IDENTITY_FIELDS, STORY_FIELDS
 from newsmon.kbs import SOURCE
 from newsmon.kbs.urls import SECTIONS, StoryKey, story_key
@@ -23,30 +25,43 @@ from newsmon.kbs.urls import SECTIONS, StoryKey, story_key
 STORY_COLUMNS = (*STORY_FIELDS, "revision", "first_seen_at", "last_seen_at")
 REVISION_COLUMNS = (*IDENTITY_FIELDS, "revision", "kind", *CONTENT_FIELDS, "seen_at")
 _REVISION_OWN = (*CONTENT_FIELDS, "seen_at")
+# Rows fetched at a time when streaming: memory stays flat however many are exported.
+_BATCH = 500
 
 
 class QueryError(ValueError):
     """A query the user wrote cannot be run (a malformed search, an unreadable time)."""
 
 
-def parse_instant(value: str, *, end_of_day: bool = False) -> datetime:
-    """`2026-11-27` (a UTC day: its start, or with `end_of_day` its end) or an ISO 8601 instant
-    (UTC when it has no offset)."""
-    value = value.strip()
-    problem = QueryError(
-        f"not a date (YYYY-MM-DD) or ISO 8601 time (2026-11-27T09:00:00+09:00): {value!r}"
-    )
+_HOW_TO_SEARCH = (
+    'Put a phrase, or words with punctuation or hyphens, in double quotes ("N. Korea", '
+    '"Seoul-Washington"); write AND, OR, NOT in capitals, NOT after a word (budget NOT pension).'
+)
+
+
+def check_search(match: str) -> None:
+    """Refuse a full-text query SQLite cannot read, before any database is opened: it is run
+    against an empty in-memory FTS5 table with the same columns as `stories_fts`."""
+    if not match.strip():
+        raise QueryError("the search query is empty")
+    if "\x00" in match:
+        raise QueryError("the search query holds a NUL character")
+    conn = sqlite3.connect(":memory:")
     try:
-        if re.fullmatch(r"\d{4}-?\d{2}-?\d{2}", value, flags=re.ASCII):
-            day = date.fromisoformat(value)
-            start = datetime.combine(day, time(), tzinfo=UTC)
-            return start + timedelta(days=1) if end_of_day else start
-        if not re.search(r"\d[T ]\d", value):  # a month or a week is neither a day nor a time
-            raise problem
-        parsed = dateparser.isoparse(value)
-        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-    except (ValueError, OverflowError):
-        raise problem from None
+        conn.execute("CREATE VIRTUAL TABLE q USING fts5(title, body)")
+        conn.execute("SELECT rowid FROM q WHERE q MATCH ?", (match,)).fetchall()
+    except sqlite3.Error as exc:
+        raise QueryError(f"cannot read the search query ({exc}). {_HOW_TO_SEARCH}") from None
+    finally:
+        conn.close()
+
+
+def parse_instant(value: str, *, end_of_day: bool = False) -> datetime:
+    """A `--since`/`--until` value (see `newsmon.instants.parse_user_instant`)."""
+    try:
+        return parse_user_instant(value, end_of_day=end_of_day)
+    except ValueError as exc:
+        raise QueryError(str(exc)) from None
 
 
 @dataclass(frozen=True)
@@ -91,9 +106,9 @@ def stories(
     limit: int | None = None,
     newest_first: bool = True,
     revised: tuple[int, int] | None = None,
-) -> list[dict[str, Any]]:
-    """Current stories; with `revised` = (after, upto), only those with a revision whose id is
-    in that range (feeds)."""
+) -> Iterator[dict[str, Any]]:
+    """Current stories, streamed; with `revised` = (after, upto), only those with a revision
+    whose id is in that range (feeds)."""
     column = _time_column(filters.by)
     order = (column.desc(), StoryRow.id.desc()) if newest_first else (column, StoryRow.id)
     query = filtered(select(StoryRow), filters).order_by(*order).limit(limit)
@@ -102,7 +117,8 @@ def stories(
         changed = select(RevisionRow.story_id).where(RevisionRow.id > after, RevisionRow.id <= upto)
         query = query.where(StoryRow.id.in_(changed))
     with _reading(engine, matching=bool(filters.search)) as session:
-        return [_record(row) for row in session.scalars(query)]
+        for row in session.scalars(query.execution_options(yield_per=_BATCH)):
+            yield _record(row)
 
 
 def _revision_record(rev: RevisionRow) -> dict[str, Any]:
@@ -115,9 +131,9 @@ def _revision_record(rev: RevisionRow) -> dict[str, Any]:
 
 def revisions(
     engine: Engine, filters: Filters, *, after: int = 0, upto: int | None = None
-) -> list[dict[str, Any]]:
+) -> Iterator[dict[str, Any]]:
     """One record per revision of the matching stories (filters apply to the story), oldest
-    first; `after`/`upto` bound revision ids (feeds)."""
+    first, streamed; `after`/`upto` bound revision ids (feeds)."""
     query = (
         filtered(select(RevisionRow, StoryRow).join(StoryRow), filters)
         .where(RevisionRow.id > after)
@@ -125,16 +141,12 @@ def revisions(
     )
     if upto is not None:
         query = query.where(RevisionRow.id <= upto)
-    out = []
     with _reading(engine, matching=bool(filters.search)) as session:
-        for rev, story in session.execute(query):
-            out.append(
-                {
-                    **{name: getattr(story, name) for name in IDENTITY_FIELDS},
-                    **_revision_record(rev),
-                }
-            )
-    return out
+        for rev, story in session.execute(query.execution_options(yield_per=_BATCH)):
+            yield {
+                **{name: getattr(story, name) for name in IDENTITY_FIELDS},
+                **_revision_record(rev),
+            }
 
 
 def newest_revision_id(engine: Engine) -> int:
@@ -153,8 +165,7 @@ def search(
     engine: Engine, match: str, *, limit: int = 20, mark: tuple[str, str] = ("[", "]")
 ) -> list[Hit]:
     """Full-text search over title and body, best first (BM25, title weighted 5 to 1)."""
-    if not match.strip():
-        raise QueryError("the search query is empty")
+    check_search(match)
     query = text(
         "SELECT rowid, snippet(stories_fts, -1, :open, :close, ' … ', 14) AS snippet, "
         "bm25(stories_fts, 5.0, 1.0) AS score FROM stories_fts WHERE stories_fts MATCH :match "
@@ -215,12 +226,6 @@ class _reading:
     def __exit__(self, kind: Any, exc: BaseException | None, tb: Any) -> None:
         self.session.close()
         if self.matching and isinstance(exc, OperationalError):
-            if "no such table: stories_fts" in str(exc.orig):
-                raise QueryError(
-                    "this database has no search index yet: one `newsmon crawl` adds it"
-                ) from None
             raise QueryError(
-                f"cannot read the search query ({exc.orig}). Put a phrase, or words with "
-                'punctuation or hyphens, in double quotes ("N. Korea", "Seoul-Washington"); '
-                "write AND, OR, NOT in capitals, NOT after a word (budget NOT pension)."
+                f"cannot read the search query ({exc.orig}). {_HOW_TO_SEARCH}"
             ) from None

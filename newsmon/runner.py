@@ -9,7 +9,12 @@ from typing import Any
 from scrapy.crawler import AsyncCrawlerProcess
 from scrapy.settings import Settings
 
+from newsmon import logs
 from newsmon.spiders.kbs import KbsSpider
+
+# An unreachable robots.txt is logged with a traceback; the run's verdict already says the site
+# could not be reached, in one line. Shown with -vv.
+_NOISY = ("scrapy.downloadermiddlewares.robotstxt",)
 
 
 def project_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
@@ -23,14 +28,16 @@ def project_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
 
 
 def run_crawl(
-    settings: Settings, *, silence: tuple[str, ...] = (), **spider_args: Any
+    settings: Settings, *, verbose: int = 0, log_file: str | None = None, **spider_args: Any
 ) -> dict[str, Any]:
-    """Crawl with `KbsSpider(**spider_args)` and return the run's stats. Loggers named in
-    `silence` log nothing below CRITICAL."""
+    """Crawl with `KbsSpider(**spider_args)`, logging as `newsmon.logs` says for `verbose` and
+    `log_file`, and return the run's stats."""
     process = AsyncCrawlerProcess(settings)
     # After the process has configured logging, which resets the levels of Scrapy's loggers.
-    for name in silence:
-        logging.getLogger(name).setLevel(logging.CRITICAL)
+    logs.configure(verbose, log_file)
+    if verbose < 2:
+        for name in _NOISY:
+            logging.getLogger(name).setLevel(logging.CRITICAL)
     crawler = process.create_crawler(KbsSpider)
     process.crawl(crawler, **spider_args)
     process.start()

@@ -6,16 +6,21 @@ Defaults are safe and polite; every one can be changed per run with `-s NAME=VAL
 import os
 
 from newsmon import __url__, __version__
+from newsmon.db import DEFAULT_DB
+from newsmon.schedule import DEFAULT_SCHEDULE
 
 BOT_NAME = "newsmon"
 SPIDER_MODULES = ["newsmon.spiders"]
 NEWSPIDER_MODULE = "newsmon.spiders"
 
 # Where stories are stored: a file path or an SQLAlchemy URL.
-NEWSMON_DB = os.environ.get("NEWSMON_DB") or "data/newsmon.db"
+NEWSMON_DB = os.environ.get("NEWSMON_DB") or DEFAULT_DB
+# Print the run's one-line summary on standard output (`newsmon crawl -q` turns it off).
 NEWSMON_SUMMARY = True
+# Live progress on standard error (`newsmon crawl` turns it on when that is a terminal).
+NEWSMON_PROGRESS = False
 # Re-check stored stories for updates: AGE:INTERVAL steps counted from the written time.
-NEWSMON_RECHECK_SCHEDULE = "6h:15m,2d:1h,14d:1d"
+NEWSMON_RECHECK_SCHEDULE = DEFAULT_SCHEDULE
 # Layout drift: fail the run when at least this share of at least this many story pages do not
 # parse.
 NEWSMON_DRIFT_RATIO = 0.2
@@ -32,6 +37,8 @@ DOWNLOADER_MIDDLEWARES = {
     "newsmon.middlewares.OffsiteRedirectGuard": 650,
 }
 EXTENSIONS = {
+    # Before the ledger, so the progress display is gone when the ledger prints the summary.
+    "newsmon.progress.CrawlProgress": -10,
     "newsmon.ledger.RunLedger": 0,
 }
 

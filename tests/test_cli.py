@@ -15,7 +15,7 @@ from conftest import newsmon
 from sqlalchemy.orm import Session
 
 from newsmon.cli import main
-from newsmon.db.engine import make_engine
+from newsmon.db.engine import Access, open_engine
 from newsmon.db.store import record_story
 from newsmon.items import Story
 from newsmon.query import STORY_COLUMNS as EXPORT_FIELDS
@@ -52,7 +52,7 @@ SECOND = replace(
 @pytest.fixture
 def db(tmp_path: Path) -> str:
     path = str(tmp_path / "news.db")
-    engine = make_engine(path)
+    engine = open_engine(path, Access.CREATE)
     with Session(engine) as session, session.begin():
         record_story(session, FIRST, SEEN)
         record_story(session, SECOND, SEEN)
@@ -68,9 +68,9 @@ def test_export_jsonl(db: str) -> None:
     assert [r["article_id"] for r in rows] == ["181234", "181240"]
     assert list(rows[0]) == list(EXPORT_FIELDS)
     assert rows[0]["revision"] == 2 and rows[1]["revision"] == 1
-    assert rows[0]["written_at"] == "2023-10-20T06:38:59+00:00"
-    assert rows[0]["updated_at"] == "2023-10-20T08:24:42+00:00"
-    assert rows[0]["first_seen_at"] == rows[0]["last_seen_at"] == "2026-11-27T01:02:03+00:00"
+    assert rows[0]["written_at"] == "2023-10-20T06:38:59Z"
+    assert rows[0]["updated_at"] == "2023-10-20T08:24:42Z"
+    assert rows[0]["first_seen_at"] == rows[0]["last_seen_at"] == "2026-11-27T01:02:03Z"
     assert rows[0]["body"].endswith("News. More.")
     assert rows[1]["updated_at"] is None and rows[1]["summary"] is None
 
@@ -94,7 +94,7 @@ def test_db_from_the_environment(db: str) -> None:
 
 def test_export_from_a_missing_database_says_so(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["export", "--db", str(tmp_path / "none.db")])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "no database at" in result.output and "newsmon crawl" in result.output
     assert not (tmp_path / "none.db").exists()
 

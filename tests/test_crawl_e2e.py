@@ -7,6 +7,7 @@ import re
 import sqlite3
 import subprocess
 import sys
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -23,10 +24,11 @@ HOUR = timedelta(hours=1)
 
 
 def utc_text(kst: str | None) -> str | None:
-    """The stored (naive UTC) text of a Korea-time stamp, worked out independently of newsmon."""
+    """The stored UTC text of a Korea-time stamp, worked out independently of newsmon."""
     if kst is None:
         return None
-    return (datetime.strptime(kst, "%Y-%m-%d %H:%M:%S") - KST_OFFSET).strftime("%Y-%m-%d %H:%M:%S")
+    utc = datetime.strptime(kst, "%Y-%m-%d %H:%M:%S") - KST_OFFSET
+    return utc.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def expected(story: dict[str, Any]) -> dict[str, Any]:
@@ -56,13 +58,7 @@ def stored(db: Path) -> dict[str, dict[str, Any]]:
     conn.row_factory = sqlite3.Row
     rows = conn.execute("SELECT * FROM stories").fetchall()
     conn.close()
-    out = {}
-    for row in rows:
-        record = dict(row)
-        for name in ("written_at", "updated_at"):
-            record[name] = record[name] and record[name][:19]
-        out[row["article_id"]] = record
-    return out
+    return {row["article_id"]: dict(row) for row in rows}
 
 
 def revisions(db: Path) -> dict[str, list[tuple[int, str, str]]]:
@@ -123,7 +119,9 @@ def test_crawl_then_changes_make_exact_revisions(
     site.update_story(edited_id, title="A Silently Edited Title")
 
     # --full re-fetches every story, so the update and the silent edit are seen at once (routine
-    # runs find them through the re-check schedule: tests/test_cron.py).
+    # runs find them through the re-check schedule: tests/test_cron.py). Instants are stored to
+    # the second: let one pass, so the second crawl's times differ from the first's.
+    time.sleep(1)
     second = crawl(origin, db, "--full", tz="UTC")
     assert second.returncode == 0, second.stderr
     # the full walk goes on to page 4, the first empty one

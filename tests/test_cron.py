@@ -3,6 +3,7 @@ routine run fetches, the re-check schedule, the lock, signals, and failing loudl
 
 from __future__ import annotations
 
+import re
 import signal
 import sqlite3
 import time
@@ -16,6 +17,7 @@ from conftest import crawl, crawl_in_background, story_fetches, summary, wait_fo
 
 from newsmon.cli import main
 from newsmon.demo.site import FixtureSite, Page
+from newsmon.instants import format_instant
 from newsmon.kbs.times import KST
 
 LISTING = "/service/news_list.htm?lang=e&id=Po&page="
@@ -67,8 +69,8 @@ def runs(db: Path) -> list[tuple[int, str, str | None]]:
 
 
 def utc_text(value: datetime) -> str:
-    """How an instant is stored: naive UTC text."""
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
+    """How an instant is stored: newsmon's one form of an instant."""
+    return format_instant(value)
 
 
 def check_ago(db: Path, article_id: int, ago: timedelta) -> None:
@@ -359,8 +361,27 @@ def test_quiet_and_log_file(site: FixtureSite, origin: str, tmp_path: Path) -> N
     result = crawl(origin, db, "-q", "--log-file", str(log))
     assert result.returncode == 0, result.stderr
     assert (result.stdout, result.stderr) == ("", "")
-    text = log.read_text()
-    assert "Spider opened" in text and "Spider closed (finished)" in text
+    lines = log.read_text().splitlines()
+    # newsmon's events: the run, each story stored, the summary; no Scrapy log without -vv
+    assert lines[0].endswith(
+        "run 1 started: base_url " + origin + ", lang e, max_pages 3, section Po"
+    )
+    assert sum(" new " in line for line in lines) == 26 and len(lines) == 28
+    assert lines[-1].endswith(
+        " run 1 ok: 30 pages fetched (3 listing, 1 feed, 26 story); 26 new, "
+        "0 updated (0 silent), 0 unchanged, 0 stale; 0 dropped; 0 failed"
+    )
+    assert all(re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ ", line) for line in lines)
+    assert "scrapy" not in log.read_text()
+
+    idle = crawl(origin, db, "-q", "--log-file", str(log))
+    assert idle.returncode == 0, idle.stderr
+    added = log.read_text().splitlines()[len(lines) :]
+    assert len(added) == 2 and "run 2 started" in added[0] and "run 2 ok: 2 pages" in added[1]
+
+    debug = crawl(origin, db, "-q", "-vv", "--log-file", str(log))
+    assert debug.returncode == 0 and "[scrapy" not in debug.stderr
+    assert "DEBUG scrapy.core.engine: Crawled (200)" in log.read_text()
 
 
 def test_runs_lists_the_ledger_and_shows_a_run(
@@ -376,7 +397,6 @@ def test_runs_lists_the_ledger_and_shows_a_run(
     assert header.split() == [
         "run",
         "started",
-        "(UTC)",
         "took",
         "status",
         "pages",
@@ -389,8 +409,8 @@ def test_runs_lists_the_ledger_and_shows_a_run(
     ]
     assert [row.split()[0] for row in rows] == ["2", "1"]
     # run 2: listing pages 1-2, the feed and the failing story; run 1 stored 26 stories
-    assert rows[0].split()[4:11] == ["ok", "3", "0", "0", "0", "0", "1"]
-    assert rows[1].split()[4:11] == ["ok", "31", "26", "0", "0", "0", "0"]
+    assert rows[0].split()[3:10] == ["ok", "3", "0", "0", "0", "0", "1"]
+    assert rows[1].split()[3:10] == ["ok", "31", "26", "0", "0", "0", "0"]
 
     one = CliRunner().invoke(main, ["runs", "2", "--db", str(crawled)])
     assert one.exit_code == 0, one.output

@@ -1,1 +1,4 @@
-"""Storage: typed SQLAlchemy models, the engine factory, and the revision logic."""
+"""Storage: typed SQLAlchemy models, opening databases (checks, migrations), revision logic."""
+
+# Where `newsmon` keeps its record unless told otherwise (`--db`, `NEWSMON_DB`).
+DEFAULT_DB = "data/newsmon.db"

@@ -1,26 +1,55 @@
-"""The one place engines are made, so every connection gets the same SQLite settings."""
+"""The one place engines are made: every connection gets the same SQLite settings, and no
+engine is handed out before the database behind it has been checked.
+
+`open_engine(db, Access.READ)` opens an existing, current newsmon database read-only and never
+changes it. `Access.WRITE` also migrates an older newsmon database; `Access.CREATE` also makes
+a missing or empty one. Anything else (a folder, another program's file, a newer newsmon's
+database) is a `DatabaseProblem` whose message is one sentence for the user.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import enum
+import os
+import sqlite3
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import NoSuchModuleError
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError, NoSuchModuleError
 
-from newsmon.db import sql
-from newsmon.db.models import SCHEMA_VERSION, Base
+from newsmon import __version__
+from newsmon.db import schema, wal
+from newsmon.db.models import SCHEMA_VERSION
 
 BUSY_TIMEOUT_MS = 30_000
+WAL_SIZE_LIMIT = 4 * 1024 * 1024
+CHECKPOINT_WAIT_MS = 1_000
+_SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
-class DatabaseMissing(FileNotFoundError):
-    """A command that only reads was pointed at a database that does not exist."""
+class Access(enum.Enum):
+    READ = "read"  # an existing, current database, read-only
+    WRITE = "write"  # an existing database, migrated if older
+    CREATE = "create"  # made if missing or empty, migrated if older
 
 
-class DatabaseUnavailable(RuntimeError):
-    """`--db` names a database newsmon cannot open: an unknown dialect or a missing driver."""
+class DatabaseProblem(Exception):
+    """`--db` names something newsmon cannot use. The message is one sentence for the user."""
+
+
+class DatabaseMissing(DatabaseProblem, FileNotFoundError):
+    """A command that does not create databases was pointed at one that does not exist."""
+
+
+class DatabaseUnavailable(DatabaseProblem):
+    """An unknown dialect or a missing driver."""
+
+
+class OlderSchema(DatabaseProblem):
+    """A read-only command met a database that an older newsmon made: it never migrates."""
 
 
 def database_url(db: str) -> str:
@@ -28,63 +57,161 @@ def database_url(db: str) -> str:
     return db if "://" in db else f"sqlite:///{Path(db).expanduser()}"
 
 
-def make_engine(db: str, *, create: bool = True, readonly: bool = False) -> Engine:
-    """An engine for `db` (path or URL). With `create`, a missing SQLite file and its folder are
-    made and the schema created; without, a missing file is an error rather than a new empty db.
-    `readonly` opens SQLite read-only, for commands that only query.
-    """
+def sqlite_path(db: str) -> Path | None:
+    """The file behind `db`, when it is an SQLite file."""
     url = make_url(database_url(db))
-    is_sqlite = url.get_backend_name() == "sqlite"
-    if is_sqlite and url.database and url.database != ":memory:":
-        path = Path(url.database)
-        if (readonly or not create) and not path.exists():
-            raise DatabaseMissing(f"no database at {path}")
-        if readonly:
-            url = url.set(database=f"file:{path}", query={"mode": "ro", "uri": "true"})
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        return Path(url.database)
+    return None
+
+
+def open_engine(db: str, access: Access = Access.READ) -> Engine:
+    """An engine on `db` (path or URL), checked, and migrated or made as `access` allows."""
+    url = make_url(database_url(db))
+    path = sqlite_path(db)
+    if path is not None:
+        _check_file(path, access)
+        if access is Access.READ:
+            # A URI, so SQLite itself refuses every write.
+            url = url.set(database=wal.file_uri(path), query={"mode": "ro", "uri": "true"})
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
+    name = url.render_as_string(hide_password=True)
     try:
-        engine = create_engine(url)
+        engine = _engine(url, readonly=access is Access.READ)
     except (ImportError, NoSuchModuleError) as exc:
         raise DatabaseUnavailable(
-            f"cannot open {url.render_as_string(hide_password=True)}: {exc}; install its driver "
-            "(only SQLite is tested)"
+            f"cannot open {name}: {exc}; install its driver (only SQLite is tested)"
         ) from None
-    if is_sqlite:
-        event.listen(engine, "connect", _readonly_pragmas if readonly else _sqlite_pragmas)
-    if create and not readonly:
-        create_schema(engine)
+    try:
+        state = _settle(engine, url, path, access)
+    except DBAPIError as exc:
+        engine.dispose()
+        raise DatabaseProblem(f"cannot use {path or name}: {exc.orig}") from None
+    except BaseException:
+        engine.dispose()
+        raise
+    problem = _refusal(state, str(path or name), db, access)
+    if problem is not None:
+        engine.dispose()
+        raise problem
+    if path is not None and access is not Access.READ:
+        wal.keep_files(path)
     return engine
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _engine(url: URL, *, readonly: bool) -> Engine:
+    engine = create_engine(url)
+    if engine.dialect.name != "sqlite":
+        return engine
+    if readonly:
+        event.listen(engine, "connect", _reader_pragmas)
+    else:
+        event.listen(engine, "connect", _writer_pragmas)
+        event.listen(engine, "close", _checkpoint)
+    return engine
+
+
+def _settle(engine: Engine, url: URL, path: Path | None, access: Access) -> schema.State:
+    """The database's state, after migrating (or making) it where `access` allows."""
+    with engine.connect() as conn:
+        state = schema.read_state(conn)
+    if access is Access.READ or state.current:
+        return state
+    if state.kind is schema.Kind.EMPTY and access is not Access.CREATE:
+        return state
+    if state.kind is schema.Kind.FOREIGN or state.version > SCHEMA_VERSION:
+        return state
+    migrating = schema.transactional_sqlite(_engine(url, readonly=False))
+    try:
+        schema.upgrade(migrating)
+    except DBAPIError as exc:
+        raise DatabaseProblem(
+            f"could not migrate {path or url} to schema {SCHEMA_VERSION} ({exc.orig}); "
+            "it was left as it was"
+        ) from None
+    finally:
+        migrating.dispose()
+    with engine.connect() as conn:
+        return schema.read_state(conn)
+
+
+def _refusal(state: schema.State, where: str, db: str, access: Access) -> DatabaseProblem | None:
+    """Why the database cannot be used as asked, or None."""
+    if state.current:
+        return None
+    if state.kind is schema.Kind.EMPTY:
+        return DatabaseProblem(
+            f"{where} holds no newsmon database yet; `newsmon crawl --db {db}` makes one"
+        )
+    if state.kind is schema.Kind.FOREIGN:
+        shown = ", ".join(state.tables[:5]) + (", …" if len(state.tables) > 5 else "")
+        return DatabaseProblem(
+            f"{where} is another program's SQLite database (tables: {shown}), not newsmon's; "
+            "newsmon leaves it alone"
+        )
+    if state.version > SCHEMA_VERSION:
+        return DatabaseProblem(
+            f"{where} was made by a newer newsmon (schema {state.version}; newsmon "
+            f"{__version__} knows up to {SCHEMA_VERSION}): upgrade newsmon to use it"
+        )
+    return OlderSchema(
+        f"{where} has schema {state.version}, older than this newsmon's {SCHEMA_VERSION}; "
+        f"`newsmon migrate --db {db}` (or the next crawl) upgrades it, keeping every row"
+    )
+
+
+def _check_file(path: Path, access: Access) -> None:
+    """What can be said of an SQLite path before SQLite opens it."""
+    if path.is_dir():
+        raise DatabaseProblem(f"{path} is a folder, not a database file")
+    if not path.exists():
+        if access is Access.CREATE:
+            return
+        raise DatabaseMissing(f"no database at {path}; `newsmon crawl --db {path}` makes one")
+    try:
+        with path.open("rb") as f:
+            head = f.read(len(_SQLITE_MAGIC))
+    except OSError as exc:
+        raise DatabaseProblem(f"cannot read {path}: {exc.strerror}") from None
+    if head and head != _SQLITE_MAGIC:
+        raise DatabaseProblem(f"{path} is not an SQLite database; newsmon leaves it alone")
+    if not head and access is not Access.CREATE:
+        raise DatabaseProblem(
+            f"{path} is an empty file, not yet a newsmon database; "
+            f"`newsmon crawl --db {path}` makes one"
+        )
+    if access is not Access.READ and not os.access(path, os.W_OK):
+        raise DatabaseProblem(f"cannot write {path}: permission denied")
+
+
+def _writer_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets readers work while a crawl writes; the busy timeout makes an overlapping writer
     # wait instead of failing at once.
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
-    _readonly_pragmas(dbapi_connection, _record)
-
-
-def _readonly_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    # The -wal file stays between runs (see wal.py); a checkpoint trims it back to this size.
+    cursor.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 
 
-def create_schema(engine: Engine) -> None:
-    """Make what is missing of the schema. On SQLite, `user_version` records that the whole
-    schema of this version is in place, so the many engines of one run (crawl, ledger, pipeline)
-    check with one query instead of repeating the DDL."""
-    if engine.dialect.name != "sqlite":
-        Base.metadata.create_all(engine)
-        return
-    with engine.connect() as conn:
-        if conn.execute(text("PRAGMA user_version")).scalar() == SCHEMA_VERSION:
-            return
-    Base.metadata.create_all(engine)
-    with engine.begin() as conn:
-        sql.apply(conn)
-        conn.execute(text(f"PRAGMA user_version={SCHEMA_VERSION}"))
+def _checkpoint(dbapi_connection: Any, _record: Any) -> None:
+    """Before a writer's connection closes, copy the WAL into the database file and empty it.
+
+    The -wal file outlives the crawl (see wal.py), so without this the database file alone
+    (what a user copies or backs up) would lack the newest writes. A reader in the middle of a
+    query may hold part of the WAL back; then this waits a second at most and leaves the rest to
+    the next writer.
+    """
+    with contextlib.suppress(sqlite3.Error):  # closing anyway; the next writer checkpoints
+        dbapi_connection.execute(f"PRAGMA busy_timeout={CHECKPOINT_WAIT_MS}")
+        dbapi_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+
+
+def _reader_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.close()

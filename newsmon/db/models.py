@@ -1,4 +1,12 @@
-"""The tables: stories (the current version of each), revisions (every version), failures."""
+"""The tables: stories (the current version of each), revisions (every version), failures, runs
+and feeds.
+
+These models match the schema the migrations make (`newsmon/db/migrations`, checked by a test);
+a change here needs a migration there. What models do not express lives in the migrations only:
+the full-text index `stories_fts` and its triggers, the views, and two indexes on expressions
+(`ix_stories_changed` on `coalesce(updated_at, written_at)`, `ix_stories_section` on
+`lower(section), written_at`).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +18,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from newsmon.db.types import UTCDateTime
 
-SCHEMA_VERSION = 1
+# The number of the last migration (newsmon/db/migrations/versions), which these models match.
+SCHEMA_VERSION = 2
 
 
 class Base(DeclarativeBase):
@@ -24,6 +33,7 @@ class StoryRow(Base):
     __table_args__ = (
         UniqueConstraint("source", "lang", "article_id", name="uq_stories_identity"),
         Index("ix_stories_written_at", "written_at"),
+        Index("ix_stories_article_id", "article_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -56,7 +66,11 @@ class RevisionRow(Base):
     """One version of a story, kept whole."""
 
     __tablename__ = "revisions"
-    __table_args__ = (UniqueConstraint("story_id", "number", name="uq_revisions_number"),)
+    __table_args__ = (
+        UniqueConstraint("story_id", "number", name="uq_revisions_number"),
+        Index("ix_revisions_seen_at", "seen_at"),
+        Index("ix_revisions_kind", "kind"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"))
@@ -109,6 +123,7 @@ class FailureRow(Base):
     __table_args__ = (
         Index("ix_failures_occurred_at", "occurred_at"),
         Index("ix_failures_story", "source", "lang", "article_id"),
+        Index("ix_failures_run_id", "run_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -141,3 +156,5 @@ class FeedRow(Base):
     position: Mapped[int]
     exported_at: Mapped[datetime]
     rows: Mapped[int] = mapped_column(comment="rows in the last export")
+    # The filters it was first exported with (JSON): one name, one selection.
+    filters: Mapped[str | None] = mapped_column(Text)

@@ -3,7 +3,8 @@ record. Each crawl is a subprocess, as Scrapy's reactor runs once per process.""
 
 from __future__ import annotations
 
-import shutil
+import json
+import sqlite3
 import subprocess
 import sys
 from datetime import timedelta
@@ -13,10 +14,13 @@ import click
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from newsmon.db.engine import make_engine
+from newsmon.cli_query import next_steps
+from newsmon.db.engine import Access, open_engine
 from newsmon.db.models import RevisionRow, StoryRow
+from newsmon.db.wal import file_uri
 from newsmon.demo.server import serve
 from newsmon.demo.site import FixtureSite
+from newsmon.instants import format_instant, now
 
 # The demo site is this machine's own: no need to wait between requests.
 FAST = ("-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False")
@@ -65,15 +69,70 @@ def change_site(site: FixtureSite) -> list[int]:
     return [fresh["article_id"], updated["article_id"], edited["article_id"]]
 
 
-def reset(db: str) -> None:
-    """The demo starts from an empty database each time, so every run shows the same story."""
+# The table that marks a database as the demo's own, which the next `newsmon demo` may replace.
+MARK = "newsmon_demo"
+
+
+class NotDemoDatabase(Exception):
+    """`newsmon demo --db` names a file the demo did not make; it is left alone."""
+
+
+def is_demo_database(path: Path) -> bool:
+    """Whether `path` is a database `newsmon demo` made: it carries the demo's mark, or (made by
+    0.1.0, which had no mark) every run in it crawled a site on this machine."""
+    try:
+        conn = sqlite3.connect(f"{file_uri(path)}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return False
+    try:
+        names = {n for (n,) in conn.execute("SELECT name FROM sqlite_master")}
+        if MARK in names:
+            return True
+        if conn.execute("PRAGMA user_version").fetchone()[0] != 1 or "runs" not in names:
+            return False
+        origins = [
+            json.loads(a).get("base_url", "") for (a,) in conn.execute("SELECT arguments FROM runs")
+        ]
+        return bool(origins) and all(o.startswith("http://127.0.0.1:") for o in origins)
+    except (sqlite3.Error, ValueError, AttributeError):
+        return False
+    finally:
+        conn.close()
+
+
+def prepare(db: str) -> None:
+    """Start the demo from an empty database each time, so every run shows the same story; but
+    only replace a database an earlier demo made."""
     path = Path(db)
+    if path.is_dir():
+        raise NotDemoDatabase(f"{db} is a folder")
+    if path.exists() and path.stat().st_size and not is_demo_database(path):
+        raise NotDemoDatabase(
+            f"{db} exists and is not a database `newsmon demo` made; it was left alone "
+            "(give another --db, or remove it yourself)"
+        )
     for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         leftover.unlink(missing_ok=True)
+    engine = open_engine(db, Access.CREATE)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(
+                "CREATE TABLE newsmon_demo (made_at TEXT NOT NULL, note TEXT NOT NULL)"
+            )
+            conn.exec_driver_sql(
+                "INSERT INTO newsmon_demo VALUES (?, ?)",
+                (
+                    format_instant(now()),
+                    "made by `newsmon demo` from its offline copy of KBS WORLD Politics; the "
+                    "next `newsmon demo` on this file replaces it",
+                ),
+            )
+    finally:
+        engine.dispose()
 
 
 def run_demo(db: str) -> int:
-    reset(db)
+    prepare(db)
     site = FixtureSite.bundled()
     with serve(site) as origin:
         click.echo(f"Serving the offline copy of KBS WORLD Politics at {origin}")
@@ -103,7 +162,7 @@ def run_demo(db: str) -> int:
 
 
 def show(db: str, highlight: list[int]) -> None:
-    engine = make_engine(db, create=False)
+    engine = open_engine(db, Access.READ)
     with Session(engine) as session:
         total = session.scalar(select(func.count()).select_from(StoryRow))
         revisions = session.scalar(select(func.count()).select_from(RevisionRow))
@@ -111,7 +170,7 @@ def show(db: str, highlight: list[int]) -> None:
         rows = session.scalars(select(StoryRow).order_by(StoryRow.written_at.desc()).limit(8))
         for row in rows:
             click.echo(
-                f"  {row.article_id}  {row.written_at:%Y-%m-%d %H:%MZ}  "
+                f"  {row.article_id}  {format_instant(row.written_at)}  "
                 f"rev {row.revision}  {row.title[:70]}"
             )
         for article_id in highlight:
@@ -121,16 +180,13 @@ def show(db: str, highlight: list[int]) -> None:
             click.echo(f"\nStory {story.article_id}: {story.title}")
             for rev in story.revisions:
                 when = (
-                    f"updated {rev.updated_at:%Y-%m-%d %H:%MZ}" if rev.updated_at else "no update"
+                    f"updated {format_instant(rev.updated_at)}" if rev.updated_at else "no update"
                 )
                 click.echo(
                     f"  revision {rev.number} ({rev.kind}, {when}), seen "
-                    f"{rev.seen_at:%H:%M:%SZ}: {rev.title[:60]}"
+                    f"{format_instant(rev.seen_at)}: {rev.title[:60]}"
                 )
     engine.dispose()
-    # The command beside this Python, named plainly when it is the one on PATH.
-    command = str(Path(sys.executable).with_name("newsmon"))
-    if shutil.which("newsmon") == command:
-        command = "newsmon"
-    click.echo(f"\nExport it with: {command} export --db {db} --format csv")
-    click.echo(f"See the run ledger with: {command} runs --db {db}")
+    click.echo("\nLook at what was stored (times are UTC):")
+    for command in next_steps(db, story=highlight[1] if len(highlight) > 1 else None):
+        click.echo(f"  {command}")

@@ -8,9 +8,9 @@ written within a window; `since` backfills from the daily archive.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import scrapy
@@ -20,7 +20,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from newsmon import signals
-from newsmon.db.engine import make_engine
+from newsmon.db.engine import Access, open_engine
 from newsmon.db.known import Known, load_known
 from newsmon.items import Discovery, PageFailure, Story
 from newsmon.kbs import SOURCE
@@ -44,9 +44,26 @@ from newsmon.kbs.urls import (
 from newsmon.middlewares import OffsiteRedirect
 from newsmon.schedule import DEFAULT_SCHEDULE, Schedule, parse_duration
 
+T = TypeVar("T")
+
 DEFAULT_MAX_PAGES = 3
 # How far back `since` may reach, so a typo cannot queue years of archive pages.
 MAX_BACKFILL_DAYS = 366
+
+
+class ArgumentError(ValueError):
+    """A spider argument that cannot be used; `argument` names it."""
+
+    def __init__(self, argument: str, message: str) -> None:
+        super().__init__(message)
+        self.argument = argument
+
+
+def _argument(name: str, parse: Callable[[Any], T], value: Any) -> T:
+    try:
+        return parse(value)
+    except ValueError as exc:
+        raise ArgumentError(name, f"{value!r}: {exc}") from None
 
 
 def _flag(value: Any) -> bool:
@@ -75,25 +92,28 @@ class KbsSpider(scrapy.Spider):
     ) -> None:
         super().__init__(**kwargs)
         if section not in SECTIONS:
-            raise ValueError(f"unknown section id {section!r}; known: {', '.join(SECTIONS)}")
+            known = ", ".join(SECTIONS)
+            raise ArgumentError("section", f"unknown section id {section!r}; known: {known}")
         if lang not in LANGUAGES:
             known = ", ".join(sorted(LANGUAGES))
-            raise ValueError(f"unknown language code {lang!r}; known: {known}")
+            raise ArgumentError("lang", f"unknown language code {lang!r}; known: {known}")
         self.section = section
         self.section_name = section_label(section)
         self.lang = lang
-        self.origin = normalise_origin(base_url)
-        self.max_pages = int(max_pages)
+        self.origin = _argument("base_url", normalise_origin, base_url)
+        self.max_pages = _argument("max_pages", int, max_pages)
         if self.max_pages < 1:
-            raise ValueError("max_pages must be at least 1")
+            raise ArgumentError("max_pages", f"{max_pages!r}: must be at least 1")
+        self.recheck = _argument("recheck", parse_duration, recheck) if recheck else None
+        self.since = _argument("since", date.fromisoformat, since) if since else None
         self.full = _flag(full)
-        self.recheck = parse_duration(recheck) if recheck else None
-        self.since = date.fromisoformat(since) if since else None
         today = datetime.now(KST).date()
         if self.since and self.since > today:
-            raise ValueError(f"since {self.since} is after today ({today}, Korea time)")
+            raise ArgumentError("since", f"{self.since} is after today ({today}, Korea time)")
         if self.since and self.since < today - timedelta(days=MAX_BACKFILL_DAYS):
-            raise ValueError(f"since may reach back at most {MAX_BACKFILL_DAYS} days")
+            raise ArgumentError(
+                "since", f"{self.since}: may reach back at most {MAX_BACKFILL_DAYS} days"
+            )
         # What the ledger records of this run.
         self.arguments = {
             "section": section,
@@ -130,7 +150,7 @@ class KbsSpider(scrapy.Spider):
         db = self.settings.get("NEWSMON_DB")
         if not db:
             return Known({})
-        engine = make_engine(db)
+        engine = open_engine(db, Access.WRITE)
         try:
             return load_known(engine, source=SOURCE, lang=self.lang, section=self.section_name)
         finally:
@@ -180,13 +200,13 @@ class KbsSpider(scrapy.Spider):
         unknown = [e for e in entries if e.key not in self.known]
         yield from self._discovered(entries)
         if not entries or repeated:
-            self.logger.info("listing page %d is empty or repeats: end of the listing", page)
+            self.logger.debug("listing page %d is empty or repeats: end of the listing", page)
         elif self.full:
             yield self._listing_request(page + 1)
         elif not unknown:
-            self.logger.info("listing page %d holds no story not already known", page)
+            self.logger.debug("listing page %d holds no story not already known", page)
         elif page >= self.max_pages:
-            self.logger.info("listing page cap (%d) reached", self.max_pages)
+            self.logger.debug("listing page cap (%d) reached", self.max_pages)
         else:
             yield self._listing_request(page + 1)
 
@@ -275,7 +295,6 @@ class KbsSpider(scrapy.Spider):
     def _fail(self, request: scrapy.Request, stage: str, kind: str, reason: str) -> None:
         """Report a page that did not become a story; a story page names its story (from the
         request's callback arguments), so it can be retried."""
-        self.logger.warning("%s failed (%s): %s", request.url, stage, reason)
         key: StoryKey | None = request.cb_kwargs.get("key")
         discovery: Discovery | None = request.cb_kwargs.get("discovery")
         failure = PageFailure(

@@ -1,0 +1,1 @@
+"""The database's recorded migrations (Alembic). See `newsmon.db.schema`."""

@@ -1,0 +1,109 @@
+"""Which newsmon schema a database has, and the migrations that bring it to this one.
+
+A newsmon database says what it is in its SQLite header: `PRAGMA application_id` is newsmon's
+(`nmon`), and `PRAGMA user_version` the number of its last migration. A database made by 0.1.0,
+the first release, has no application id but `user_version` 1 and its five tables. Migrations
+are Alembic's (`newsmon/db/migrations`) and run forward only, all in one transaction: one that
+fails leaves the file as it was.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Engine, event, inspect, text
+
+from newsmon.db.models import SCHEMA_VERSION
+
+APPLICATION_ID = 0x6E6D6F6E  # "nmon"
+# What newsmon 0.1.0 made, before it marked its databases.
+_RELEASE_0_1_0 = frozenset({"stories", "revisions", "runs", "failures", "feeds"})
+
+
+class Kind(enum.Enum):
+    EMPTY = "empty"  # no tables at all: newsmon may make its schema here
+    NEWSMON = "newsmon"
+    FOREIGN = "foreign"  # another program's database: never touched
+
+
+@dataclass(frozen=True)
+class State:
+    kind: Kind
+    version: int = 0  # the newsmon schema version, for Kind.NEWSMON
+    tables: tuple[str, ...] = ()
+
+    @property
+    def current(self) -> bool:
+        return self.kind is Kind.NEWSMON and self.version == SCHEMA_VERSION
+
+
+def read_state(conn: Connection) -> State:
+    if conn.dialect.name != "sqlite":
+        return _read_state_generic(conn)
+    application_id = conn.exec_driver_sql("PRAGMA application_id").scalar()
+    user_version = conn.exec_driver_sql("PRAGMA user_version").scalar() or 0
+    if application_id == APPLICATION_ID:
+        return State(Kind.NEWSMON, user_version)
+    tables = tuple(
+        conn.exec_driver_sql(
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') "
+            "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name"
+        ).scalars()
+    )
+    if application_id == 0 and not tables:
+        return State(Kind.EMPTY)
+    if application_id == 0 and user_version == 1 and set(tables) >= _RELEASE_0_1_0:
+        return State(Kind.NEWSMON, 1, tables)
+    return State(Kind.FOREIGN, tables=tables)
+
+
+def _read_state_generic(conn: Connection) -> State:
+    tables = tuple(sorted(inspect(conn).get_table_names()))
+    if not tables:
+        return State(Kind.EMPTY)
+    if "alembic_version" in tables and "stories" in tables:
+        version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        if version and version.isdigit():
+            return State(Kind.NEWSMON, int(version), tables)
+    return State(Kind.FOREIGN, tables=tables)
+
+
+def transactional_sqlite(engine: Engine) -> Engine:
+    """Make SQLite run each transaction as `BEGIN IMMEDIATE` ... `COMMIT`, DDL included.
+
+    Python's sqlite3 begins transactions only before data changes, so DDL would commit on its
+    own (SQLAlchemy's documented recipe). IMMEDIATE takes the write lock at once: of two
+    processes that would migrate the same file, the second waits and then finds it done.
+    """
+    if engine.dialect.name != "sqlite":
+        return engine
+
+    @event.listens_for(engine, "connect")
+    def _no_implicit_transactions(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin_immediate(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def upgrade(engine: Engine) -> State:
+    """Bring the database behind `engine` (made by `transactional_sqlite`) to this newsmon's
+    schema, making it if it is empty, in one transaction. Returns the state it was found in; a
+    foreign or newer database is left untouched (the caller says why, from the state)."""
+    from alembic import command
+    from alembic.config import Config
+
+    with engine.begin() as conn:
+        found = read_state(conn)
+        if found.kind is Kind.FOREIGN or found.version >= SCHEMA_VERSION:
+            return found
+        config = Config()
+        config.set_main_option("script_location", "newsmon.db:migrations")
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")
+    return found

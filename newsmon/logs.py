@@ -1,0 +1,87 @@
+"""What `newsmon crawl` logs, and where.
+
+newsmon's own events are short readable lines: a run starting, each story stored or failed, the
+run's summary. Scrapy's log (requests, middlewares, stats dumps) is for debugging only.
+
+| where | default | -v | -vv |
+|---|---|---|---|
+| standard error | errors and warnings of Python | + newsmon's events | + Scrapy's log |
+| `--log-file` | newsmon's events, errors | the same | + Scrapy's log |
+
+With `--log-file`, standard error shows only newsmon's verdict, which the run ledger prints
+itself. An idle cron run writes two lines to the file: the run starting and its summary.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+
+from newsmon.instants import SQL_FORMAT
+
+# A record of something the run ledger has printed already (the summary, a verdict): written to
+# a log file, not a second time to the terminal.
+PRINTED = "newsmon_printed"
+
+
+def _own(record: logging.LogRecord) -> bool:
+    return record.name == "newsmon" or record.name.startswith(("newsmon.", "py.warnings"))
+
+
+class _Levels(logging.Filter):
+    def __init__(self, verbose: int, *, terminal: bool) -> None:
+        super().__init__()
+        self.verbose = verbose
+        self.terminal = terminal
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.terminal and getattr(record, PRINTED, False):
+            return False
+        if self.verbose >= 2:
+            return True
+        if _own(record):
+            return record.levelno >= (logging.INFO if self.verbose else logging.WARNING)
+        return record.levelno >= logging.ERROR
+
+
+class _Format(logging.Formatter):
+    """`2026-11-27T10:14:05Z new 204156: Title` for newsmon's events; level and logger name for
+    everything else."""
+
+    converter = time.gmtime
+
+    def __init__(self) -> None:
+        super().__init__(datefmt=SQL_FORMAT)
+
+    def format(self, record: logging.LogRecord) -> str:
+        head = self.formatTime(record, self.datefmt)
+        text = super().format(record)  # the message, with a traceback if there is one
+        if _own(record) and record.levelno == logging.INFO:
+            return f"{head} {text}"
+        return f"{head} {record.levelname} {record.name}: {text}"
+
+
+class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever `sys.stderr` is at the time, so lines go above a live progress
+    display (which replaces sys.stderr while it runs)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
+
+
+def configure(verbose: int, log_file: str | None) -> None:
+    """Install newsmon's handlers on the root logger (Scrapy is told not to install its own)."""
+    root = logging.getLogger()
+    root.setLevel(logging.DEBUG)
+    handlers: list[logging.Handler] = []
+    if log_file:
+        handlers.append(logging.FileHandler(log_file, encoding="utf-8"))
+        handlers[-1].addFilter(_Levels(max(verbose, 1), terminal=False))
+    else:
+        handlers.append(_Stderr())
+        handlers[-1].addFilter(_Levels(verbose, terminal=True))
+    for handler in handlers:
+        handler.setFormatter(_Format())
+        root.addHandler(handler)
