@@ -5,7 +5,7 @@ run's summary. Scrapy's log (requests, middlewares, stats dumps) is for debuggin
 
 | where | default | -v | -vv |
 |---|---|---|---|
-| standard error | errors and warnings of Python | + newsmon's events | + Scrapy's log |
+| standard error | errors, Python's warnings | + newsmon's events | + Scrapy's log |
 | `--log-file` | newsmon's events, errors | the same | + Scrapy's log |
 
 With `--log-file`, standard error shows only newsmon's verdict, which the run ledger prints
@@ -26,7 +26,7 @@ PRINTED = "newsmon_printed"
 
 
 def _own(record: logging.LogRecord) -> bool:
-    return record.name == "newsmon" or record.name.startswith(("newsmon.", "py.warnings"))
+    return record.name == "newsmon" or record.name.startswith("newsmon.")
 
 
 class _Levels(logging.Filter):
@@ -38,10 +38,10 @@ class _Levels(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if self.terminal and getattr(record, PRINTED, False):
             return False
-        if self.verbose >= 2:
+        if self.verbose >= 2 or record.name == "py.warnings":
             return True
-        if _own(record):
-            return record.levelno >= (logging.INFO if self.verbose else logging.WARNING)
+        if _own(record) and self.verbose:
+            return record.levelno >= logging.INFO
         return record.levelno >= logging.ERROR
 
 

@@ -128,3 +128,13 @@ def wait_for(condition: Callable[[], bool], timeout: float = 30) -> None:
     while not condition():
         assert time.monotonic() < deadline, "timed out waiting"
         time.sleep(0.05)
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The database `newsmon demo` makes: 27 stories, an update and a silent edit, three runs.
+    Shared by the tests that only read it."""
+    folder = tmp_path_factory.mktemp("demo")
+    result = newsmon("demo", "--db", "demo.db", cwd=folder, timeout=240)
+    assert result.returncode == 0, result.stderr
+    return folder / "demo.db"

@@ -66,42 +66,44 @@ def sqlite_path(db: str) -> Path | None:
 
 
 def open_engine(db: str, access: Access = Access.READ) -> Engine:
-    """An engine on `db` (path or URL), checked, and migrated or made as `access` allows."""
+    """An engine on `db` (path or URL), checked, and migrated or made as `access` allows.
+
+    What is there is looked at read-only first, so nothing is written to a file newsmon will
+    not use (even turning on WAL mode changes a file).
+    """
     url = make_url(database_url(db))
     path = sqlite_path(db)
+    where = str(path) if path is not None else url.render_as_string(hide_password=True)
+    reading = url
     if path is not None:
         _check_file(path, access)
-        if access is Access.READ:
-            # A URI, so SQLite itself refuses every write.
-            url = url.set(database=wal.file_uri(path), query={"mode": "ro", "uri": "true"})
-        else:
+        # A URI, so SQLite itself refuses every write.
+        reading = url.set(database=wal.file_uri(path), query={"mode": "ro", "uri": "true"})
+    exists = path is None or path.exists()
+    state = _look(reading, where) if exists else schema.State(schema.Kind.EMPTY)
+    if _may_migrate(state, access):
+        if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-    name = url.render_as_string(hide_password=True)
-    try:
-        engine = _engine(url, readonly=access is Access.READ)
-    except (ImportError, NoSuchModuleError) as exc:
-        raise DatabaseUnavailable(
-            f"cannot open {name}: {exc}; install its driver (only SQLite is tested)"
-        ) from None
-    try:
-        state = _settle(engine, url, path, access)
-    except DBAPIError as exc:
-        engine.dispose()
-        raise DatabaseProblem(f"cannot use {path or name}: {exc.orig}") from None
-    except BaseException:
-        engine.dispose()
-        raise
-    problem = _refusal(state, str(path or name), db, access)
+        _upgrade(url, where)
+        state = _look(reading, where)
+    problem = _refusal(state, where, db)
     if problem is not None:
-        engine.dispose()
         raise problem
-    if path is not None and access is not Access.READ:
+    if access is Access.READ:
+        return _engine(reading, readonly=True)
+    if path is not None:
         wal.keep_files(path)
-    return engine
+    return _engine(url, readonly=False)
 
 
 def _engine(url: URL, *, readonly: bool) -> Engine:
-    engine = create_engine(url)
+    try:
+        engine = create_engine(url)
+    except (ImportError, NoSuchModuleError) as exc:
+        where = url.render_as_string(hide_password=True)
+        raise DatabaseUnavailable(
+            f"cannot open {where}: {exc}; install its driver (only SQLite is tested)"
+        ) from None
     if engine.dialect.name != "sqlite":
         return engine
     if readonly:
@@ -112,31 +114,40 @@ def _engine(url: URL, *, readonly: bool) -> Engine:
     return engine
 
 
-def _settle(engine: Engine, url: URL, path: Path | None, access: Access) -> schema.State:
-    """The database's state, after migrating (or making) it where `access` allows."""
-    with engine.connect() as conn:
-        state = schema.read_state(conn)
-    if access is Access.READ or state.current:
-        return state
-    if state.kind is schema.Kind.EMPTY and access is not Access.CREATE:
-        return state
-    if state.kind is schema.Kind.FOREIGN or state.version > SCHEMA_VERSION:
-        return state
+def _look(url: URL, where: str) -> schema.State:
+    """What the database is, seen through a read-only connection."""
+    engine = _engine(url, readonly=True)
+    try:
+        with engine.connect() as conn:
+            return schema.read_state(conn)
+    except DBAPIError as exc:
+        raise DatabaseProblem(f"cannot use {where}: {exc.orig}") from None
+    finally:
+        engine.dispose()
+
+
+def _may_migrate(state: schema.State, access: Access) -> bool:
+    if access is Access.READ or state.kind is schema.Kind.FOREIGN:
+        return False
+    if state.kind is schema.Kind.EMPTY:
+        return access is Access.CREATE
+    return state.version < SCHEMA_VERSION
+
+
+def _upgrade(url: URL, where: str) -> None:
     migrating = schema.transactional_sqlite(_engine(url, readonly=False))
     try:
         schema.upgrade(migrating)
     except DBAPIError as exc:
         raise DatabaseProblem(
-            f"could not migrate {path or url} to schema {SCHEMA_VERSION} ({exc.orig}); "
+            f"could not migrate {where} to schema {SCHEMA_VERSION} ({exc.orig}); "
             "it was left as it was"
         ) from None
     finally:
         migrating.dispose()
-    with engine.connect() as conn:
-        return schema.read_state(conn)
 
 
-def _refusal(state: schema.State, where: str, db: str, access: Access) -> DatabaseProblem | None:
+def _refusal(state: schema.State, where: str, db: str) -> DatabaseProblem | None:
     """Why the database cannot be used as asked, or None."""
     if state.current:
         return None

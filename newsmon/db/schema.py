@@ -70,6 +70,12 @@ def _read_state_generic(conn: Connection) -> State:
     return State(Kind.FOREIGN, tables=tables)
 
 
+def modelled(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    """Alembic's `include_object`: what the models describe. The search index (a virtual table
+    and its shadow tables) is made by the migrations alone."""
+    return not (type_ == "table" and (name or "").startswith("stories_fts"))
+
+
 def transactional_sqlite(engine: Engine) -> Engine:
     """Make SQLite run each transaction as `BEGIN IMMEDIATE` ... `COMMIT`, DDL included.
 

@@ -1,0 +1,232 @@
+"""Schema changes go through migrations: a database made by the previous release opens with every
+row intact, a fresh database and a migrated one are the same, the models match the migrations,
+and a migration that fails leaves the file as it was."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+import sqlite3
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from click.testing import CliRunner, Result
+from conftest import REPO
+
+from newsmon import __version__
+from newsmon.cli import main
+from newsmon.db.engine import Access, DatabaseProblem, OlderSchema, open_engine
+from newsmon.db.models import SCHEMA_VERSION, Base
+from newsmon.db.schema import APPLICATION_ID, modelled
+
+RELEASE_0_1_0 = REPO / "tests" / "data" / "release-0.1.0.db"
+TABLES = ("stories", "revisions", "runs", "failures", "feeds")
+# The columns that hold instants, in every table of 0.1.0.
+INSTANTS = {
+    "written_at",
+    "updated_at",
+    "first_seen_at",
+    "last_seen_at",
+    "checked_at",
+    "seen_at",
+    "started_at",
+    "ended_at",
+    "listed_at",
+    "occurred_at",
+    "exported_at",
+}
+
+
+def rows(db: Path, table: str) -> list[dict[str, Any]]:
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in conn.execute(f"SELECT * FROM {table} ORDER BY rowid")]  # noqa: S608
+    finally:
+        conn.close()
+
+
+def schema(db: Path) -> set[tuple[str, str, str]]:
+    """Every object's SQL, with white space normalised (0.1.0 wrote its DDL differently)."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        objects = conn.execute("SELECT type, name, sql FROM sqlite_master").fetchall()
+    finally:
+        conn.close()
+    return {
+        (kind, name, re.sub(r"\s*([(),])\s*", r"\1", re.sub(r"\s+", " ", sql or "")).strip())
+        for kind, name, sql in objects
+    }
+
+
+def dump(db: Path) -> str:
+    """The whole content, as SQL: equal dumps, equal databases."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return "\n".join(conn.iterdump())
+    finally:
+        conn.close()
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def new_form(old: str | None) -> str | None:
+    """0.1.0's `2026-11-27 12:15:59.123456` as newsmon now writes it: to the second, with T
+    and Z. Worked out by hand, not by newsmon."""
+    if old is None:
+        return None
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{6})?", old), old
+    return f"{old[:10]}T{old[11:19]}Z"
+
+
+@pytest.fixture
+def old_db(tmp_path: Path) -> Path:
+    copy = tmp_path / "news.db"
+    shutil.copyfile(RELEASE_0_1_0, copy)
+    return copy
+
+
+def newsmon(*args: str) -> Result:
+    return CliRunner().invoke(main, list(args))
+
+
+def test_the_kept_database_is_what_0_1_0_made() -> None:
+    conn = sqlite3.connect(f"file:{RELEASE_0_1_0}?mode=ro", uri=True)
+    try:
+        assert conn.execute("PRAGMA user_version").fetchone() == (1,)
+        assert conn.execute("PRAGMA application_id").fetchone() == (0,)
+        counts = [conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES]  # noqa: S608
+    finally:
+        conn.close()
+    assert counts == [25, 27, 3, 4, 2]
+
+
+def test_a_0_1_0_database_opens_with_every_row_intact(old_db: Path, tmp_path: Path) -> None:
+    before = {table: rows(old_db, table) for table in TABLES}
+    result = newsmon("migrate", "--db", str(old_db))
+    assert result.exit_code == 0, result.output
+    assert result.output == f"{old_db} migrated to schema {SCHEMA_VERSION}, every row kept\n"
+
+    for table in TABLES:
+        after = rows(old_db, table)
+        expected = [
+            {k: new_form(v) if k in INSTANTS else v for k, v in row.items()}
+            for row in before[table]
+        ]
+        if table == "feeds":  # feeds now remember their selection, unknown for old ones
+            expected = [{**row, "filters": None} for row in expected]
+        assert after == expected, table
+    conn = sqlite3.connect(old_db)
+    try:
+        assert conn.execute("PRAGMA application_id").fetchone() == (APPLICATION_ID,)
+        assert conn.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == (
+            f"{SCHEMA_VERSION:04d}",
+        )
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    finally:
+        conn.close()
+
+    # the same schema as a database newsmon makes today
+    fresh = tmp_path / "fresh.db"
+    open_engine(str(fresh), Access.CREATE).dispose()
+    assert schema(old_db) == schema(fresh)
+
+    # search works on what was stored before the migration, and finds what it should
+    expected_hits = {
+        r["article_id"] for r in before["stories"] if "budget" in (r["title"] + r["body"]).lower()
+    }
+    hits = newsmon("search", "budget", "--db", str(old_db), "--format", "jsonl", "--limit", "99")
+    assert hits.exit_code == 0, hits.output
+    found = {line.split('"article_id": "')[1].split('"')[0] for line in hits.output.splitlines()}
+    assert found == expected_hits and len(found) >= 3
+
+    # feed positions are kept: the next export under a feed's name carries nothing old
+    feed = newsmon("export", "--db", str(old_db), "--feed", "revs", "--revisions")
+    assert feed.exit_code == 0 and feed.output == ""
+    assert newsmon("migrate", "--db", str(old_db)).output == (
+        f"{old_db} is up to date (schema {SCHEMA_VERSION})\n"
+    )
+
+
+def test_read_only_commands_never_migrate(old_db: Path) -> None:
+    before = digest(old_db)
+    for command in (["articles"], ["search", "budget"], ["show", "204156"], ["export"], ["runs"]):
+        result = newsmon(*command, "--db", str(old_db))
+        assert result.exit_code == 2, result.output
+        assert result.output == (
+            f"Error: Invalid value for '--db': {old_db} has schema 1, older than this newsmon's "
+            f"{SCHEMA_VERSION}; `newsmon migrate --db {old_db}` (or the next crawl) upgrades it, "
+            "keeping every row\n"
+        )
+    with pytest.raises(OlderSchema):
+        open_engine(str(old_db), Access.READ)
+    assert digest(old_db) == before
+
+
+def test_a_failed_migration_leaves_the_file_as_it_was(old_db: Path) -> None:
+    # A user's own object that takes a name migration 0002 needs: the migration fails midway,
+    # after it has rewritten every instant.
+    conn = sqlite3.connect(old_db)
+    conn.execute("CREATE VIEW ix_revisions_kind AS SELECT 1")
+    conn.close()
+    before = dump(old_db)
+    with pytest.raises(DatabaseProblem, match="it was left as it was"):
+        open_engine(str(old_db), Access.WRITE)
+    assert dump(old_db) == before
+    result = newsmon("migrate", "--db", str(old_db))
+    assert result.exit_code == 1
+    assert "could not migrate" in result.output and "left as it was" in result.output
+    assert dump(old_db) == before
+
+
+def test_the_models_match_the_migrations(tmp_path: Path) -> None:
+    engine = open_engine(str(tmp_path / "fresh.db"), Access.CREATE)
+    try:
+        with engine.connect() as conn, warnings.catch_warnings():
+            # SQLAlchemy cannot reflect the two indexes on expressions, which only the
+            # migrations make (see newsmon/db/models.py).
+            warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression")
+            context = MigrationContext.configure(conn, opts={"include_object": modelled})
+            assert compare_metadata(context, Base.metadata) == []
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def newer_db(tmp_path: Path) -> Iterator[Path]:
+    db = tmp_path / "newer.db"
+    open_engine(str(db), Access.CREATE).dispose()
+    conn = sqlite3.connect(db)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    yield db
+
+
+def test_a_newer_schema_is_refused_by_every_command(newer_db: Path) -> None:
+    before = dump(newer_db)
+    for command in (
+        ["articles"],
+        ["search", "budget"],
+        ["export", "--feed", "x"],
+        ["runs"],
+        ["feeds"],
+        ["migrate"],
+        ["crawl", "--base-url", "http://127.0.0.1:9"],
+    ):
+        result = newsmon(*command, "--db", str(newer_db))
+        assert result.exit_code == 2, (command, result.output)
+        assert result.output == (
+            f"Error: Invalid value for '--db': {newer_db} was made by a newer newsmon (schema "
+            f"{SCHEMA_VERSION + 1}; newsmon {__version__} knows up to {SCHEMA_VERSION}): "
+            "upgrade newsmon to use it\n"
+        )
+    assert dump(newer_db) == before

@@ -1,0 +1,223 @@
+"""Every usage error is one line on standard error, exit 2, naming the option and the bad value;
+no input a user can type ends in a traceback; and a --db newsmon cannot use gets its own
+sentence from every command, with the file left as it was."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from newsmon.cli import main
+from newsmon.demo.server import serve
+from newsmon.demo.site import FixtureSite
+
+
+def newsmon(*args: str) -> Result:
+    return CliRunner().invoke(main, list(args))
+
+
+def assert_usage_error(result: Result, *names: str) -> None:
+    assert result.exit_code == 2, result.output
+    lines = result.output.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.output
+    for name in names:
+        assert name in lines[0], (name, lines[0])
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "names"),
+    [
+        (["articles", "--since", "yesterday"], ["'--since'", "'yesterday'"]),
+        (["articles", "--until", "2026-13-01"], ["'--until'", "'2026-13-01'"]),
+        (["export", "--since", "3 weeks ago"], ["'--since'", "'3 weeks ago'"]),
+        (["articles", "--since", "99999-01-01"], ["'--since'", "'99999-01-01'"]),
+        (["crawl", "--recheck", "soon"], ["'--recheck'", "'soon'"]),
+        (["crawl", "--max-time", "10 minutes"], ["'--max-time'", "'10 minutes'"]),
+        (["search", "budget AND ("], ["'QUERY'", "cannot read the search query"]),
+        (["articles", "--search", '"unclosed'], ["'--search'", "cannot read the search query"]),
+        (["articles", "--search", "a\x00b"], ["'--search'", "NUL"]),
+        (["search", "   "], ["'QUERY'", "empty"]),
+        (["crawl", "-s", "DOWNLOAD_DELAY=abc"], ["'-s' / '--set'", "DOWNLOAD_DELAY=abc"]),
+        (
+            ["crawl", "-s", "DOWNLOD_DELAY=0"],
+            ["'-s' / '--set'", "DOWNLOD_DELAY=0", "did you mean DOWNLOAD_DELAY?"],
+        ),
+        (["crawl", "-s", "ROBOTSTXT_OBEY=maybe"], ["ROBOTSTXT_OBEY=maybe", "not a flag"]),
+        (["crawl", "-s", "CONCURRENT_REQUESTS=1.5"], ["CONCURRENT_REQUESTS=1.5", "whole"]),
+        (["crawl", "-s", "NEWSMON_RECHECK_SCHEDULE=6h"], ["NEWSMON_RECHECK_SCHEDULE=6h"]),
+        (["crawl", "-s", "NEWSMON_DRIFT_RATIO=2"], ["NEWSMON_DRIFT_RATIO=2", "between 0 and 1"]),
+        (["crawl", "-s", "NEWSMON_DB=x.db"], ["NEWSMON_DB=x.db", "set it with --db"]),
+        (["crawl", "-s", "ITEM_PIPELINES=[1]"], ["ITEM_PIPELINES=[1]", "JSON object"]),
+        (["crawl", "-s", "novalue"], ["'-s' / '--set'", "'novalue'"]),
+        (["crawl", "--since", "2020-01-01"], ["'--since'", "2020-01-01", "366 days"]),
+        (["crawl", "--base-url", "ftp://example.com"], ["'--base-url'", "ftp://example.com"]),
+        (["crawl", "--section", "Xx"], ["'--section'", "'Xx'"]),
+        (["articles", "--limit", "0"], ["'--limit'", "0"]),
+        (["articles", "--limit", "99999999999999999999"], ["'--limit'", "99999999999999999999"]),
+        (["runs", "99999999999999999999"], ["RUN_ID", "99999999999999999999"]),
+        (["export", "--format", "xml"], ["'--format'", "'xml'"]),
+        (["articles", "--section", " "], ["'--section'", "empty"]),
+        (["export", "--feed", " "], ["'--feed'", "empty"]),
+        (["articles", "--nonsense"], ["No such option '--nonsense'", "articles --help"]),
+    ],
+)
+def test_usage_errors_are_one_line_naming_the_option_and_value(
+    args: list[str], names: list[str], demo_db: Path
+) -> None:
+    assert_usage_error(newsmon(*args, "--db", str(demo_db)), *names)
+
+
+def test_a_bad_newsmon_setting_stops_the_crawl_before_any_request(tmp_path: Path) -> None:
+    site = FixtureSite.bundled()
+    db = tmp_path / "news.db"
+    with serve(site) as origin:
+        for setting in ("NEWSMON_RECHECK_SCHEDULE=6h:1h,1h:1m", "NEWSMON_DRIFT_MIN_PAGES=0"):
+            result = newsmon("crawl", "--base-url", origin, "--db", str(db), "-s", setting)
+            assert_usage_error(result, setting)
+    assert site.requests == [] and not db.exists()
+
+
+HOSTILE = [
+    "",
+    " ",
+    "\x00",
+    "'; DROP TABLE stories; --",
+    '"',
+    "%",
+    "\\",
+    "9" * 400,
+    "-1",
+    "NaN",
+    "1e309",
+    "🙂",
+    "\u202e",
+    "2026-02-30",
+    "title:budget",
+    "NEAR(a b",
+]
+OPTIONS = [
+    ["articles", "--since"],
+    ["articles", "--until"],
+    ["articles", "--section"],
+    ["articles", "--search"],
+    ["articles", "--limit"],
+    ["search"],
+    ["show"],
+    ["show", "1", "--lang"],
+    ["export", "--feed"],
+    ["runs"],
+    ["feeds", "reset"],
+]
+
+
+@pytest.mark.parametrize("option", OPTIONS, ids=" ".join)
+def test_no_input_ends_in_a_traceback(option: list[str], demo_db: Path, tmp_path: Path) -> None:
+    db = tmp_path / "copy.db"
+    db.write_bytes(demo_db.read_bytes())  # `feeds reset`, `export --feed` may write
+    for value in HOSTILE:
+        result = newsmon(*option, value, "--db", str(db))
+        assert result.exception is None or isinstance(result.exception, SystemExit), (
+            value,
+            result.exception,
+        )
+        assert result.exit_code in (0, 1, 2), (value, result.output)
+        assert "Traceback" not in result.output
+        if result.exit_code:
+            assert len(result.output.splitlines()) == 1, (value, result.output)
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT count(*) FROM stories").fetchone() == (27,)
+    conn.close()
+
+
+# --- a --db newsmon cannot use ------------------------------------------------------------------
+
+
+def _folder(path: Path) -> Path:
+    path.mkdir()
+    return path
+
+
+def _empty(path: Path) -> Path:
+    path.touch()
+    return path
+
+
+def _text(path: Path) -> Path:
+    path.write_text("my notes\n" * 100)
+    return path
+
+
+def _foreign(path: Path) -> Path:
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE contacts (name TEXT, phone TEXT)")
+    conn.execute("INSERT INTO contacts VALUES ('Kim', '010')")
+    conn.commit()
+    conn.close()
+    return path
+
+
+KINDS = {
+    "folder": (_folder, "{db} is a folder, not a database file"),
+    "empty": (_empty, "{db} is an empty file, not yet a newsmon database; `newsmon crawl"),
+    "text": (_text, "{db} is not an SQLite database; newsmon leaves it alone"),
+    "foreign": (
+        _foreign,
+        "{db} is another program's SQLite database (tables: contacts), not newsmon's; "
+        "newsmon leaves it alone",
+    ),
+}
+COMMANDS = [
+    ["articles"],
+    ["search", "budget"],
+    ["show", "1"],
+    ["export"],
+    ["export", "--feed", "f"],
+    ["runs"],
+    ["feeds"],
+    ["feeds", "reset", "f"],
+    ["migrate"],
+    ["crawl", "--base-url", "http://127.0.0.1:9"],
+]
+
+
+def fingerprint(path: Path) -> str:
+    if path.is_dir():
+        return repr(sorted(p.name for p in path.iterdir()))
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
+def test_each_unusable_database_gets_its_own_sentence(
+    kind: str, command: list[str], tmp_path: Path
+) -> None:
+    make, sentence = KINDS[kind]
+    db = make(tmp_path / "thing.db")
+    before = fingerprint(db)
+    if kind == "empty" and command[0] == "crawl":
+        pytest.skip("a crawl makes its database in an empty file: nothing is lost")
+    result = newsmon(*command, "--db", str(db))
+    assert_usage_error(result, "'--db'", sentence.format(db=db))
+    assert fingerprint(db) == before
+
+
+@pytest.mark.parametrize("kind", ["folder", "text", "foreign", "crawled"])
+def test_demo_leaves_what_it_did_not_make(kind: str, tmp_path: Path, demo_db: Path) -> None:
+    if kind == "crawled":  # a crawl's database, with its runs: not the demo's to replace
+        db = tmp_path / "thing.db"
+        db.write_bytes(demo_db.read_bytes())
+        conn = sqlite3.connect(db)
+        conn.execute("DROP TABLE newsmon_demo")
+        conn.close()
+    else:
+        db = KINDS[kind][0](tmp_path / "thing.db")
+    before = fingerprint(db)
+    result = newsmon("demo", "--db", str(db))
+    assert_usage_error(result, "'--db'", f"{db} ")
+    assert "newsmon demo` made; it was left alone" in result.output or kind == "folder"
+    assert fingerprint(db) == before
