@@ -132,8 +132,8 @@ def wait_for(condition: Callable[[], bool], timeout: float = 30) -> None:
 
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The database `newsmon demo` makes: 27 stories, an update and a silent edit, three runs.
-    Shared by the tests that only read it."""
+    """The database `newsmon demo` makes: 26 stories, an update and a silent edit, a failed
+    story page, three runs. Shared by the tests that only read it (or copy it)."""
     folder = tmp_path_factory.mktemp("demo")
     result = newsmon("demo", "--db", "demo.db", cwd=folder, timeout=240)
     assert result.returncode == 0, result.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shlex
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -109,9 +110,21 @@ def test_every_command_is_documented(command: list[str]) -> None:
 def test_demo_runs_offline(tmp_path: Path) -> None:
     result = newsmon("demo", "--db", "demo.db", cwd=tmp_path, timeout=240)
     assert result.returncode == 0, result.stderr
-    assert "26 new" in result.stdout
+    assert (
+        "25 new, 0 updated (0 silent), 0 unchanged, 0 stale; 0 dropped; 1 (http_404: 1) failed"
+        in (result.stdout)
+    )
     assert "4 pages fetched (2 listing, 1 feed, 1 story); 1 new, 0 updated" in result.stdout
     assert "0 new, 2 updated (1 silent)" in result.stdout
-    assert "27 stories, 29 revisions in demo.db" in result.stdout
+    assert "26 stories, 28 revisions in demo.db" in result.stdout
+    # the commands it suggests work as shown
+    steps = result.stdout.split("Look at what was stored (times are UTC):\n")[1].splitlines()
+    assert len(steps) == 5 and all("--db demo.db" in step for step in steps)
+    for step in steps:
+        argv = shlex.split(step)
+        assert Path(argv[0]).name == "newsmon"
+        shown = newsmon(*argv[1:], cwd=tmp_path)
+        assert shown.returncode == 0 and shown.stdout.strip(), (step, shown.stderr)
+        assert "no stories match" not in shown.stdout
     again = newsmon("demo", "--db", "demo.db", cwd=tmp_path, timeout=240)
-    assert "27 stories, 29 revisions in demo.db" in again.stdout
+    assert "26 stories, 28 revisions in demo.db" in again.stdout

@@ -131,13 +131,26 @@ def prepare(db: str) -> None:
         engine.dispose()
 
 
+def break_a_page(site: FixtureSite) -> int:
+    """One listed story's page answers 404, as happens on a live site: the crawl records the
+    failure, goes on, and retries the story on the re-check schedule."""
+    missing = site.politics()[9]["article_id"]
+    site.failures[f"/service/news_view.htm?lang=e&Seq_Code={missing}"] = 404
+    return missing
+
+
 def run_demo(db: str) -> int:
     prepare(db)
     site = FixtureSite.bundled()
+    missing = break_a_page(site)
     with serve(site) as origin:
         click.echo(f"Serving the offline copy of KBS WORLD Politics at {origin}")
         steps = [
-            (f"First crawl into {db}: every story is new.", ()),
+            (
+                f"First crawl into {db}: every story is new, but story {missing}, whose page "
+                "answers 404: that is recorded as a failure, and the story retried later.",
+                (),
+            ),
             (
                 "The site publishes a story, updates one and silently edits another.\n"
                 "A routine crawl (what cron runs) fetches only the new story:",

@@ -1,0 +1,111 @@
+"""What a person at a terminal sees: live progress during a crawl, colour unless NO_COLOR says
+no, and shell completion. Each runs newsmon in a subprocess attached to a real pseudo-terminal."""
+
+from __future__ import annotations
+
+import os
+import pty
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from conftest import REPO, crawl_command
+
+from newsmon.demo.server import serve
+from newsmon.demo.site import FixtureSite
+
+ESCAPE = "\x1b["
+
+
+def on_terminal(
+    argv: list[str], *, stdout_too: bool = False, env: dict[str, str] | None = None
+) -> tuple[int, str, str]:
+    """Run `argv` with standard error (and, with `stdout_too`, standard output) on a
+    pseudo-terminal; return its exit status, what the terminal showed, and standard output."""
+    leader, follower = pty.openpty()
+    shown = bytearray()
+
+    def drain() -> None:
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # the terminal closed
+                return
+            if not chunk:
+                return
+            shown.extend(chunk)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    environment = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "160", "TZ": "UTC"}
+    environment.pop("NO_COLOR", None)
+    environment.pop("NEWSMON_DB", None)
+    process = subprocess.run(
+        argv,
+        stdout=follower if stdout_too else subprocess.PIPE,
+        stderr=follower,
+        env={**environment, **(env or {})},
+        cwd=REPO,
+        timeout=120,
+        check=False,
+    )
+    os.close(follower)
+    reader.join(timeout=10)
+    os.close(leader)
+    stdout = "" if stdout_too else process.stdout.decode()
+    return process.returncode, shown.decode(errors="replace"), stdout
+
+
+def test_an_interactive_crawl_shows_live_progress(tmp_path: Path) -> None:
+    with serve(FixtureSite.bundled()) as origin:
+        code, shown, stdout = on_terminal(
+            crawl_command(origin, str(tmp_path / "news.db"), "-s", "DOWNLOAD_DELAY=0.05")
+        )
+        quiet_code, quiet_shown, quiet_stdout = on_terminal(
+            crawl_command(origin, str(tmp_path / "news.db"), "-q")
+        )
+    assert code == 0, shown
+    assert "crawling: " in shown and "pages fetched; " in shown
+    # the counts grow as the crawl goes, and end where the summary does
+    assert "crawling: 0 pages fetched" in shown or "crawling: 1 pages fetched" in shown
+    assert "26 new" in shown and "0 failed" in shown
+    # the summary line goes to standard output, whole, without the display's escapes
+    assert stdout.startswith("newsmon: run 1 ok: 30 pages fetched") and ESCAPE not in stdout
+    assert (quiet_code, quiet_shown, quiet_stdout) == (0, "", "")
+
+
+def test_colour_unless_no_color(demo_db: Path) -> None:
+    show = [sys.executable, "-m", "newsmon", "show", "204156", "--diff", "--db", str(demo_db)]
+    search = [sys.executable, "-m", "newsmon", "search", "budget", "--db", str(demo_db)]
+    for argv in (show, search):
+        code, coloured, _ = on_terminal(argv, stdout_too=True)
+        assert code == 0 and ESCAPE in coloured, argv
+        code, plain, _ = on_terminal(argv, stdout_too=True, env={"NO_COLOR": "1"})
+        assert code == 0 and ESCAPE not in plain, argv
+    assert "{+" in plain or "[budget]" in plain
+
+
+def test_shell_completion(tmp_path: Path) -> None:
+    newsmon = Path(sys.executable).with_name("newsmon")
+    script = subprocess.run(
+        [str(newsmon)],
+        env={**os.environ, "_NEWSMON_COMPLETE": "bash_source"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert script.returncode == 0 and "complete -o nosort -F" in script.stdout
+    answer = subprocess.run(
+        [str(newsmon)],
+        env={
+            **os.environ,
+            "_NEWSMON_COMPLETE": "bash_complete",
+            "COMP_WORDS": "newsmon crawl --section I",
+            "COMP_CWORD": "3",
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert answer.stdout.split() == ["plain,IK", "plain,In"]
