@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import click
 
@@ -436,46 +436,41 @@ def feeds(ctx: click.Context, db: str) -> None:
     click.echo(table([header, *rows]))
 
 
-def _feed_db(ctx: click.Context, db: str | None) -> str:
-    """A subcommand's --db, else the group's (`newsmon feeds --db x reset NAME`)."""
+def _change_feed(ctx: click.Context, db: str | None, name: str, verb: str) -> None:
+    """Rewind or remove feed `name` (`verb`: reset or remove). A subcommand's --db wins over
+    the group's (`newsmon feeds --db x reset NAME` works too)."""
+    from newsmon import export
+    from newsmon.db.engine import Access
+
     assert ctx.parent is not None
-    return db or ctx.parent.params["db"]
+    path = db or ctx.parent.params["db"]
+    change = export.reset if verb == "reset" else export.remove
+    with database(path, Access.WRITE) as engine:
+        if not change(engine, name):
+            raise click.BadParameter(f"no feed {name!r} in {path}", param_hint="'NAME'")
+    done = "rewound: its next export starts from the beginning" if verb == "reset" else "removed"
+    click.echo(f"feed {name!r} {done}")
 
 
-def _feed_change(verb: str) -> Any:
-    def decorate(change: Any) -> click.Command:
-        @click.argument("name", type=NAME)
-        @click.option("--db", envvar="NEWSMON_DB", metavar="PATH|URL", help="As for `feeds`.")
-        @click.pass_context
-        def command(ctx: click.Context, name: str, db: str | None) -> None:
-            from newsmon.db.engine import Access
-
-            path = _feed_db(ctx, db)
-            with database(path, Access.WRITE) as engine:
-                if not change(engine, name):
-                    raise click.BadParameter(f"no feed {name!r} in {path}", param_hint="'NAME'")
-            click.echo(f"feed {name!r} {verb}")
-
-        command.__doc__ = change.__doc__
-        return feeds.command(change.__name__)(command)
-
-    return decorate
+FEED_DB = click.option("--db", envvar="NEWSMON_DB", metavar="PATH|URL", help="As for `feeds`.")
 
 
-@_feed_change("rewound: its next export starts from the beginning")
-def reset(engine: Engine, name: str) -> bool:
+@feeds.command()
+@click.argument("name", type=NAME)
+@FEED_DB
+@click.pass_context
+def reset(ctx: click.Context, name: str, db: str | None) -> None:
     """Rewind feed NAME: its next export carries everything its selection covers."""
-    from newsmon import export
-
-    return export.reset(engine, name)
+    _change_feed(ctx, db, name, "reset")
 
 
-@_feed_change("removed")
-def remove(engine: Engine, name: str) -> bool:
+@feeds.command()
+@click.argument("name", type=NAME)
+@FEED_DB
+@click.pass_context
+def remove(ctx: click.Context, name: str, db: str | None) -> None:
     """Forget feed NAME and its selection."""
-    from newsmon import export
-
-    return export.remove(engine, name)
+    _change_feed(ctx, db, name, "remove")
 
 
 def next_steps(db: str, story: int | None = None) -> list[str]:

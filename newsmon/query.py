@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, Select, func, select, text
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from newsmon.db.models import RevisionRow, StoryRow
@@ -90,6 +89,7 @@ def filtered(query: Select[Any], filters: Filters) -> Select[Any]:
         label = SECTIONS.get(filters.section, filters.section)
         query = query.where(func.lower(StoryRow.section) == label.lower())
     if filters.search:
+        check_search(filters.search)
         matching = text("SELECT rowid FROM stories_fts WHERE stories_fts MATCH :match")
         query = query.where(StoryRow.id.in_(matching.bindparams(match=filters.search)))
     return query
@@ -116,7 +116,7 @@ def stories(
         after, upto = revised
         changed = select(RevisionRow.story_id).where(RevisionRow.id > after, RevisionRow.id <= upto)
         query = query.where(StoryRow.id.in_(changed))
-    with _reading(engine, matching=bool(filters.search)) as session:
+    with Session(engine) as session:
         for row in session.scalars(query.execution_options(yield_per=_BATCH)):
             yield _record(row)
 
@@ -141,7 +141,7 @@ def revisions(
     )
     if upto is not None:
         query = query.where(RevisionRow.id <= upto)
-    with _reading(engine, matching=bool(filters.search)) as session:
+    with Session(engine) as session:
         for rev, story in session.execute(query.execution_options(yield_per=_BATCH)):
             yield {
                 **{name: getattr(story, name) for name in IDENTITY_FIELDS},
@@ -150,7 +150,7 @@ def revisions(
 
 
 def newest_revision_id(engine: Engine) -> int:
-    with _reading(engine) as session:
+    with Session(engine) as session:
         return session.scalar(select(func.max(RevisionRow.id))) or 0
 
 
@@ -171,7 +171,7 @@ def search(
         "bm25(stories_fts, 5.0, 1.0) AS score FROM stories_fts WHERE stories_fts MATCH :match "
         "ORDER BY score LIMIT :limit"
     )
-    with _reading(engine, matching=True) as session:
+    with Session(engine) as session:
         rows = session.execute(
             query, {"open": mark[0], "close": mark[1], "match": match, "limit": limit}
         ).all()
@@ -199,7 +199,7 @@ def find_story(engine: Engine, ident: str, *, lang: str = "e") -> History | None
         key = story_key(ident, allowed_hosts=None, default_lang=lang)
     if key is None:
         raise QueryError(f"not a story id or story URL: {ident!r}")
-    with _reading(engine) as session:
+    with Session(engine) as session:
         row = session.scalar(
             select(StoryRow).where(
                 StoryRow.source == SOURCE,
@@ -210,22 +210,3 @@ def find_story(engine: Engine, ident: str, *, lang: str = "e") -> History | None
         if row is None:
             return None
         return History(_record(row), [_revision_record(r) for r in row.revisions])
-
-
-class _reading:
-    """A session in which an error from a full-text query the user wrote becomes a QueryError
-    that says how to write one."""
-
-    def __init__(self, engine: Engine, *, matching: bool = False) -> None:
-        self.session = Session(engine)
-        self.matching = matching
-
-    def __enter__(self) -> Session:
-        return self.session
-
-    def __exit__(self, kind: Any, exc: BaseException | None, tb: Any) -> None:
-        self.session.close()
-        if self.matching and isinstance(exc, OperationalError):
-            raise QueryError(
-                f"cannot read the search query ({exc.orig}). {_HOW_TO_SEARCH}"
-            ) from None

@@ -40,7 +40,7 @@ class DatabaseProblem(Exception):
     """`--db` names something newsmon cannot use. The message is one sentence for the user."""
 
 
-class DatabaseMissing(DatabaseProblem, FileNotFoundError):
+class DatabaseMissing(DatabaseProblem):
     """A command that does not create databases was pointed at one that does not exist."""
 
 
