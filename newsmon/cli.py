@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import sys
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
 from newsmon import __version__
-from newsmon.cli_options import COUNT, DURATION, NewsmonGroup, db_option
+from newsmon.cli_options import COUNT, DAY, DURATION, NewsmonGroup, db_option
 from newsmon.db.models import SCHEMA_VERSION
 from newsmon.demo import DEMO_DB
 from newsmon.kbs.urls import CANONICAL_ORIGIN, LANGUAGES, SECTIONS
@@ -88,7 +87,7 @@ def main() -> None:
 )
 @click.option(
     "--since",
-    type=click.DateTime(["%Y-%m-%d"]),
+    type=DAY,
     metavar="YYYY-MM-DD",
     help="Backfill from this date (Korea time, at most a year back) to today through the "
     "daily archive.",
@@ -133,7 +132,7 @@ def crawl(
     max_pages: int,
     full: bool,
     recheck: str | None,
-    since: datetime | None,
+    since: str | None,
     max_time: str,
     settings: dict[str, str],
     verbose: int,
@@ -181,7 +180,7 @@ def crawl(
         "max_pages": max_pages,
         "full": full,
         "recheck": recheck,
-        "since": since.date().isoformat() if since else None,
+        "since": since,
     }
     try:
         KbsSpider(**spider_args)  # the spider checks its arguments: a usage error, not a run

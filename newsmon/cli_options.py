@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date
 from typing import Any, NoReturn, TypeVar
 
 import click
@@ -49,16 +50,18 @@ def _fail(message: str, code: int) -> NoReturn:
     sys.exit(code)
 
 
-def db_option(*, help: str = "SQLite file path or SQLAlchemy URL.") -> Callable[[F], F]:
+def db_option(*, default: str | None = DEFAULT_DB) -> Callable[[F], F]:
     """`--db`, for every command that opens the database."""
     return click.option(
         "--db",
         envvar="NEWSMON_DB",
-        default=DEFAULT_DB,
-        show_default=True,
+        default=default,
+        show_default=default is not None,
         show_envvar=True,
         metavar="PATH|URL",
-        help=help,
+        # A path type for shell completion only: what it names is checked when it is opened.
+        type=click.Path(),
+        help="SQLite file path or SQLAlchemy URL.",
     )
 
 
@@ -102,11 +105,34 @@ def _not_blank(text: str) -> None:
         raise ValueError("it is empty")
 
 
+def _day(text: str) -> None:
+    try:
+        date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"{text!r} is not a day of the calendar (YYYY-MM-DD)") from None
+
+
+class _Count(click.ParamType):
+    """A whole number from 1 up, small enough for SQLite."""
+
+    name = "count"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        try:
+            number = int(str(value).strip())
+        except ValueError:
+            self.fail(f"{value!r} is not a whole number", param, ctx)
+        if not 1 <= number <= MAX_INT:
+            self.fail(f"{value!r} is not a whole number from 1 up (to 2^63 - 1)", param, ctx)
+        return number
+
+
 INSTANT = _Validated("instant", _instant)
 DURATION = _Validated("duration", _duration)
 SEARCH = _Validated("search", _search)
 NAME = _Validated("name", _not_blank)
-COUNT = click.IntRange(min=1, max=MAX_INT)
+DAY = _Validated("day", _day)
+COUNT = _Count()
 
 
 def filter_options(f: F) -> F:
@@ -137,12 +163,20 @@ def filter_options(f: F) -> F:
             click.option(
                 "--section",
                 type=NAME,
+                shell_complete=_complete_section,
                 help="Only this section: its label (Politics) or the site's id (Po).",
             ),
         ]
     ):
         f = option(f)
     return f
+
+
+def _complete_section(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    from newsmon.kbs.urls import SECTIONS
+
+    names = [*SECTIONS.values(), *SECTIONS]
+    return [n for n in names if n.casefold().startswith(incomplete.casefold())]
 
 
 def color_wanted(stream: Any) -> bool:

@@ -27,6 +27,7 @@ from newsmon.cli_options import (
     filter_options,
 )
 from newsmon.instants import format_instant
+from newsmon.kbs.urls import LANGUAGES
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -70,14 +71,30 @@ def _filters(
 ) -> Filters:
     from newsmon.query import Filters, parse_instant
 
-    # The options' types have checked these already.
-    return Filters(
+    # The options' types have checked each value already.
+    filters = Filters(
         since=parse_instant(since) if since is not None else None,
         until=parse_instant(until, end_of_day=True) if until is not None else None,
         by=by,
         section=section,
         search=search,
     )
+    if filters.since and filters.until and filters.until <= filters.since:
+        raise click.BadParameter(
+            f"{until!r} is not after --since {since!r}: nothing could match",
+            param_hint="'--until'",
+        )
+    return filters
+
+
+def _check_section(engine: Engine, section: str | None) -> None:
+    from newsmon.query import QueryError, check_section
+
+    if section is not None:
+        try:
+            check_section(engine, section)
+        except QueryError as exc:
+            raise click.BadParameter(str(exc), param_hint="'--section'") from None
 
 
 def _when(value: datetime | None) -> str:
@@ -97,7 +114,7 @@ FORMAT = click.option(
 @db_option()
 @filter_options
 @click.option("--search", type=SEARCH, metavar="QUERY", help="Only stories matching this query.")
-@click.option("--limit", default=50, show_default=True, type=COUNT)
+@click.option("--limit", default=50, show_default=True, type=COUNT, help="Stories at most.")
 @FORMAT
 def articles(
     db: str,
@@ -118,6 +135,7 @@ def articles(
 
     filters = _filters(since, until, by, section, search)
     with database(db) as engine:
+        _check_section(engine, section)
         records = query.stories(engine, filters, limit=limit)
         if fmt != "table":
             write_records(records, query.STORY_COLUMNS, fmt, sys.stdout)
@@ -140,7 +158,7 @@ def articles(
 @click.command()
 @db_option()
 @click.argument("query_text", metavar="QUERY", type=SEARCH)
-@click.option("--limit", default=20, show_default=True, type=COUNT)
+@click.option("--limit", default=20, show_default=True, type=COUNT, help="Hits at most.")
 @FORMAT
 def search(db: str, query_text: str, limit: int, fmt: str) -> None:
     """Full-text search over the current title and body of every story, best match first.
@@ -170,7 +188,13 @@ def search(db: str, query_text: str, limit: int, fmt: str) -> None:
 @click.command()
 @db_option()
 @click.argument("ident", metavar="ID_OR_URL")
-@click.option("--lang", default="e", show_default=True, help="Language of a numeric ID.")
+@click.option(
+    "--lang",
+    default="e",
+    show_default=True,
+    type=click.Choice(sorted(LANGUAGES)),
+    help="Language of a numeric ID.",
+)
 @click.option(
     "--diff",
     "show_diff",
@@ -236,6 +260,8 @@ def _output(ctx: click.Context, param: click.Parameter, value: str | None) -> Pa
     """`-o FILE`: `-` is standard output; a file goes into a folder that exists."""
     if value is None or value == "-":
         return None
+    if not value.strip():
+        raise click.BadParameter("needs a file name, or - for standard output", ctx, param)
     path = Path(value)
     folder = path.parent
     if not folder.is_dir():
@@ -243,6 +269,24 @@ def _output(ctx: click.Context, param: click.Parameter, value: str | None) -> Pa
     if path.is_dir():
         raise click.BadParameter(f"{value!r} is a folder", ctx, param)
     return path
+
+
+def _may_replace(output: Path, force: bool) -> None:
+    """An export replaces an earlier export or an empty file; anything else only with --force,
+    and a database never (not even its own source, named by --db)."""
+    from newsmon import query
+    from newsmon.output import is_sqlite, written_by_us
+
+    hint = "'-o' / '--output'"
+    if is_sqlite(output):
+        raise click.BadParameter(
+            f"{str(output)!r} is an SQLite database; an export never replaces one", param_hint=hint
+        )
+    if not force and not written_by_us(output, (query.STORY_COLUMNS, query.REVISION_COLUMNS)):
+        raise click.BadParameter(
+            f"{str(output)!r} exists and is not a newsmon export; add --force to replace it",
+            param_hint=hint,
+        )
 
 
 def _export_format(fmt: str | None, output: Path | None) -> str:
@@ -279,6 +323,7 @@ def _export_format(fmt: str | None, output: Path | None) -> str:
     "-o",
     "--output",
     metavar="FILE",
+    type=click.Path(),
     callback=_output,
     help="Write to this file (whole or not at all) instead of standard output (`-`).",
 )
@@ -323,23 +368,16 @@ def export(
     title, body, summary, reporter, photo_credit, image_url, written_at, updated_at, seen_at).
     Instants are UTC, as 2026-11-27T10:14:05Z.
     """
-    from newsmon import query
     from newsmon.db.engine import Access
     from newsmon.export import Export, FeedMismatch, advance, select_records
-    from newsmon.output import BOM, atomic_file, write_records, written_by_us
+    from newsmon.output import BOM, atomic_file, write_records
 
     fmt = _export_format(fmt, output)
-    if excel and fmt != "csv":
-        raise click.BadParameter(
-            f"adds a byte-order mark to CSV, not {fmt}", param_hint="'--excel'"
-        )
-    if output is not None and output.exists() and not force:
-        columns = (query.STORY_COLUMNS, query.REVISION_COLUMNS)
-        if not written_by_us(output, columns):
-            raise click.BadParameter(
-                f"{str(output)!r} exists and is not a newsmon export; add --force to replace it",
-                param_hint="'-o' / '--output'",
-            )
+    for flag, name in ((excel, "--excel"), (raw, "--raw")):
+        if flag and fmt != "csv":
+            raise click.BadParameter(f"applies to CSV, not {fmt}", param_hint=f"'{name}'")
+    if output is not None and output.exists():
+        _may_replace(output, force)
     selection = {"since": since, "until": until, "by": by, "section": section}
     spec = Export(
         _filters(since, until, by, section), revisions=revisions, feed=feed, selection=selection
@@ -355,6 +393,7 @@ def export(
 
     # A feed's position is the one thing an export writes; other exports only read.
     with database(db, Access.WRITE if feed else None) as engine:
+        _check_section(engine, section)
         try:
             records, position = select_records(engine, spec)
         except FeedMismatch as exc:
@@ -379,7 +418,7 @@ def export(
 
 @click.command()
 @db_option()
-@click.argument("run_id", type=COUNT, required=False)
+@click.argument("run_id", type=COUNT, required=False, metavar="RUN_ID")
 @click.option(
     "--limit",
     default=20,
@@ -447,12 +486,12 @@ def _change_feed(ctx: click.Context, db: str | None, name: str, verb: str) -> No
     change = export.reset if verb == "reset" else export.remove
     with database(path, Access.WRITE) as engine:
         if not change(engine, name):
-            raise click.BadParameter(f"no feed {name!r} in {path}", param_hint="'NAME'")
+            raise click.ClickException(f"no feed {name!r} in {path}")
     done = "rewound: its next export starts from the beginning" if verb == "reset" else "removed"
     click.echo(f"feed {name!r} {done}")
 
 
-FEED_DB = click.option("--db", envvar="NEWSMON_DB", metavar="PATH|URL", help="As for `feeds`.")
+FEED_DB = db_option(default=None)
 
 
 @feeds.command()

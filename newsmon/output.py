@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from newsmon.db import SQLITE_HEADER
 from newsmon.instants import format_instant
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -77,6 +78,11 @@ FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json"
 
 def format_of(path: Path) -> str | None:
     return FORMATS.get(path.suffix.lower())
+
+
+def is_sqlite(path: Path) -> bool:
+    with path.open("rb") as f:
+        return f.read(len(SQLITE_HEADER)) == SQLITE_HEADER
 
 
 def written_by_us(path: Path, column_sets: Iterable[Sequence[str]]) -> bool:

@@ -85,14 +85,30 @@ def filtered(query: Select[Any], filters: Filters) -> Select[Any]:
     if filters.until is not None:
         query = query.where(column < filters.until)
     if filters.section:
-        # A section's label (Politics) or the site's id for it (Po).
-        label = SECTIONS.get(filters.section, filters.section)
-        query = query.where(func.lower(StoryRow.section) == label.lower())
+        query = query.where(func.lower(StoryRow.section) == _section_label(filters.section))
     if filters.search:
         check_search(filters.search)
         matching = text("SELECT rowid FROM stories_fts WHERE stories_fts MATCH :match")
         query = query.where(StoryRow.id.in_(matching.bindparams(match=filters.search)))
     return query
+
+
+def _section_label(section: str) -> str:
+    """A section's label (Politics) or the site's id for it (Po, po), as stored, lower case."""
+    ids = {key.casefold(): label for key, label in SECTIONS.items()}
+    return ids.get(section.casefold(), section).casefold()
+
+
+def check_section(engine: Engine, section: str) -> None:
+    """Refuse a section no stored story is in: a filter that can never match is a typo."""
+    label = _section_label(section)
+    with Session(engine) as session:
+        lowered = func.lower(StoryRow.section)
+        if session.scalar(select(StoryRow.id).where(lowered == label).limit(1)) is not None:
+            return
+        stored = session.scalars(select(StoryRow.section).distinct().order_by(lowered)).all()
+    known = ", ".join(s for s in stored if s) or "none yet"
+    raise QueryError(f"no story is in section {section!r}; the stored sections are: {known}")
 
 
 def _record(row: StoryRow) -> dict[str, Any]:

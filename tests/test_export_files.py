@@ -70,6 +70,12 @@ def test_a_format_that_contradicts_the_file_is_refused(db: Path, tmp_path: Path)
     ]
 
 
+def test_sections_by_label_or_id_in_any_case(db: Path) -> None:
+    for section in ("Politics", "politics", "Po", "po", "PO"):
+        result = newsmon(db, "articles", "--section", section, "--format", "jsonl")
+        assert result.exit_code == 0 and len(result.output.splitlines()) == 26, section
+
+
 def test_dash_is_standard_output(db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     result = newsmon(db, "export", "-o", "-", "--format", "json")
@@ -99,6 +105,17 @@ def test_only_an_earlier_export_is_replaced(db: Path, tmp_path: Path) -> None:
     forced = newsmon(db, "export", "-o", str(notes), "--force")
     assert forced.exit_code == 0 and notes.read_text().startswith("source,lang,")
 
+    # a database is never replaced, not even the one being exported, not even with --force
+    before = db.read_bytes()
+    for force in ([], ["--force"]):
+        own = newsmon(db, "export", "-o", str(db), "--format", "jsonl", *force)
+        assert own.exit_code == 2
+        assert own.output == (
+            f"Error: Invalid value for '-o' / '--output': '{db}' is an SQLite database; an "
+            "export never replaces one\n"
+        )
+    assert db.read_bytes() == before
+
 
 def test_feeds_keep_their_selection_and_can_be_listed_reset_and_removed(db: Path) -> None:
     first = newsmon(db, "export", "--feed", "politics", "--section", "Politics")
@@ -127,4 +144,4 @@ def test_feeds_keep_their_selection_and_can_be_listed_reset_and_removed(db: Path
     assert newsmon(db, "export", "--feed", "politics", "--revisions").exit_code == 0
 
     missing = newsmon(db, "feeds", "reset", "nope")
-    assert missing.exit_code == 2 and "no feed 'nope'" in missing.output
+    assert missing.exit_code == 1 and missing.output == f"Error: no feed 'nope' in {db}\n"

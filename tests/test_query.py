@@ -130,7 +130,9 @@ def test_articles_filters(world: World) -> None:
     assert str(world.updated_id) not in {r["article_id"] for r in by_written}
 
     assert len(jsonl(run(world, "articles", "--section", "politics", "--format", "jsonl"))) == 26
-    assert run(world, "articles", "--section", "Economy").output == "no stories match\n"
+    # a filter that matches nothing: no story written before the first one
+    early = written_utc(politics[-1]).isoformat()
+    assert run(world, "articles", "--until", early).output == "no stories match\n"
     assert len(jsonl(run(world, "articles", "--limit", "3", "--format", "jsonl"))) == 3
     bad = run(world, "articles", "--since", "yesterday")
     assert bad.exit_code == 2 and bad.output == (

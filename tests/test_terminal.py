@@ -96,16 +96,25 @@ def test_shell_completion(tmp_path: Path) -> None:
         check=False,
     )
     assert script.returncode == 0 and "complete -o nosort -F" in script.stdout
-    answer = subprocess.run(
-        [str(newsmon)],
-        env={
-            **os.environ,
-            "_NEWSMON_COMPLETE": "bash_complete",
-            "COMP_WORDS": "newsmon crawl --section I",
-            "COMP_CWORD": "3",
-        },
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert answer.stdout.split() == ["plain,IK", "plain,In"]
+
+    def complete(words: str) -> list[str]:
+        answer = subprocess.run(
+            [str(newsmon)],
+            env={
+                **os.environ,
+                "_NEWSMON_COMPLETE": "bash_complete",
+                "COMP_WORDS": words,
+                "COMP_CWORD": str(len(words.split()) - (0 if words.endswith(" ") else 1)),
+            },
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert answer.returncode == 0, answer.stderr
+        return answer.stdout.split()
+
+    assert complete("newsmon crawl --section I") == ["plain,IK", "plain,In"]
+    assert complete("newsmon articles --section po") == ["plain,Politics", "plain,Po"]
+    assert complete("newsmon ar") == ["plain,articles"]
+    assert complete("newsmon export --db ") == ["file,"]
+    assert complete("newsmon export -o ") == ["file,"]

@@ -57,7 +57,16 @@ def assert_usage_error(result: Result, *names: str) -> None:
         (["crawl", "--since", "2020-01-01"], ["'--since'", "2020-01-01", "366 days"]),
         (["crawl", "--base-url", "ftp://example.com"], ["'--base-url'", "ftp://example.com"]),
         (["crawl", "--section", "Xx"], ["'--section'", "'Xx'"]),
-        (["articles", "--limit", "0"], ["'--limit'", "0"]),
+        (["articles", "--limit", "0"], ["'--limit'", "'0' is not a whole number from 1 up"]),
+        (["runs", "abc"], ["'RUN_ID'", "'abc' is not a whole number"]),
+        (["crawl", "--since", "2026-02-30"], ["'--since'", "'2026-02-30' is not a day"]),
+        (["crawl", "--base-url", "notaurl"], ["'--base-url'", "not an http(s) origin: 'notaurl'"]),
+        (["articles", "--since", "2026-11-20", "--until", "2026-11-10"], ["'--until'", "after"]),
+        (["articles", "--section", "Sports"], ["'--section'", "stored sections are: Politics"]),
+        (["export", "--section", "Foo"], ["'--section'", "'Foo'", "Politics"]),
+        (["export", "--raw", "--format", "json"], ["'--raw'", "applies to CSV"]),
+        (["export", "-o", ""], ["'-o' / '--output'", "needs a file name"]),
+        (["show", "1", "--lang", "zz"], ["'--lang'", "'zz'"]),
         (["articles", "--limit", "99999999999999999999"], ["'--limit'", "99999999999999999999"]),
         (["runs", "99999999999999999999"], ["RUN_ID", "99999999999999999999"]),
         (["export", "--format", "xml"], ["'--format'", "'xml'"]),
@@ -191,16 +200,23 @@ def fingerprint(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-@pytest.mark.parametrize("kind", list(KINDS))
-@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
+@pytest.mark.parametrize(
+    ("kind", "command"),
+    [
+        (kind, command)
+        for kind in KINDS
+        for command in COMMANDS
+        # a crawl makes its database in an empty file: there is nothing to lose
+        if not (kind == "empty" and command[0] == "crawl")
+    ],
+    ids=lambda value: value if isinstance(value, str) else " ".join(value),
+)
 def test_each_unusable_database_gets_its_own_sentence(
     kind: str, command: list[str], tmp_path: Path
 ) -> None:
     make, sentence = KINDS[kind]
     db = make(tmp_path / "thing.db")
     before = fingerprint(db)
-    if kind == "empty" and command[0] == "crawl":
-        pytest.skip("a crawl makes its database in an empty file: nothing is lost")
     result = newsmon(*command, "--db", str(db))
     assert_usage_error(result, "'--db'", sentence.format(db=db))
     assert fingerprint(db) == before

@@ -2,3 +2,5 @@
 
 # Where `newsmon` keeps its record unless told otherwise (`--db`, `NEWSMON_DB`).
 DEFAULT_DB = "data/newsmon.db"
+# The first bytes of every SQLite database file.
+SQLITE_HEADER = b"SQLite format 3\x00"

@@ -21,13 +21,12 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError, NoSuchModuleError
 
 from newsmon import __version__
-from newsmon.db import schema, wal
+from newsmon.db import SQLITE_HEADER, schema, wal
 from newsmon.db.models import SCHEMA_VERSION
 
 BUSY_TIMEOUT_MS = 30_000
 WAL_SIZE_LIMIT = 4 * 1024 * 1024
 CHECKPOINT_WAIT_MS = 1_000
-_SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
 class Access(enum.Enum):
@@ -182,10 +181,10 @@ def _check_file(path: Path, access: Access) -> None:
         raise DatabaseMissing(f"no database at {path}; `newsmon crawl --db {path}` makes one")
     try:
         with path.open("rb") as f:
-            head = f.read(len(_SQLITE_MAGIC))
+            head = f.read(len(SQLITE_HEADER))
     except OSError as exc:
         raise DatabaseProblem(f"cannot read {path}: {exc.strerror}") from None
-    if head and head != _SQLITE_MAGIC:
+    if head and head != SQLITE_HEADER:
         raise DatabaseProblem(f"{path} is not an SQLite database; newsmon leaves it alone")
     if not head and access is not Access.CREATE:
         raise DatabaseProblem(

@@ -174,6 +174,10 @@ def run_demo(db: str) -> int:
     return 0
 
 
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def show(db: str, highlight: list[int]) -> None:
     engine = open_engine(db, Access.READ)
     with Session(engine) as session:
@@ -184,7 +188,7 @@ def show(db: str, highlight: list[int]) -> None:
         for row in rows:
             click.echo(
                 f"  {row.article_id}  {format_instant(row.written_at)}  "
-                f"rev {row.revision}  {row.title[:70]}"
+                f"rev {row.revision}  {_cut(row.title, 70)}"
             )
         for article_id in highlight:
             story = session.scalar(select(StoryRow).where(StoryRow.article_id == str(article_id)))
@@ -197,7 +201,7 @@ def show(db: str, highlight: list[int]) -> None:
                 )
                 click.echo(
                     f"  revision {rev.number} ({rev.kind}, {when}), seen "
-                    f"{format_instant(rev.seen_at)}: {rev.title[:60]}"
+                    f"{format_instant(rev.seen_at)}: {_cut(rev.title, 60)}"
                 )
     engine.dispose()
     click.echo("\nLook at what was stored (times are UTC):")

@@ -63,7 +63,10 @@ def _argument(name: str, parse: Callable[[Any], T], value: Any) -> T:
     try:
         return parse(value)
     except ValueError as exc:
-        raise ArgumentError(name, f"{value!r}: {exc}") from None
+        reason = str(exc)
+        # Most reasons name the value already; say it where they do not.
+        message = reason if repr(value) in reason else f"{value!r}: {reason}"
+        raise ArgumentError(name, message) from None
 
 
 def _flag(value: Any) -> bool:
