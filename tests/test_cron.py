@@ -384,6 +384,28 @@ def test_quiet_and_log_file(site: FixtureSite, origin: str, tmp_path: Path) -> N
     assert "DEBUG scrapy.core.engine: Crawled (200)" in log.read_text()
 
 
+def test_verbose_shows_newsmon_events_and_very_verbose_scrapy(
+    site: FixtureSite, origin: str, tmp_path: Path
+) -> None:
+    missing = site.politics()[9]["article_id"]
+    site.failures[f"/service/news_view.htm?lang=e&Seq_Code={missing}"] = 404
+    quiet = crawl(origin, tmp_path / "quiet.db")
+    # a failed story page is the summary's business, not a line of its own on the terminal
+    assert quiet.returncode == 0 and quiet.stderr == ""
+    verbose = crawl(origin, tmp_path / "verbose.db", "-v")
+    assert verbose.returncode == 0
+    lines = verbose.stderr.splitlines()
+    assert lines[0].endswith(f" run 1 started: base_url {origin}, lang e, max_pages 3, section Po")
+    events = [line.split(" ", 1)[1] for line in lines[1:]]
+    assert sum(e.startswith("new ") for e in events) == 25 == len(events) - 1
+    assert [e for e in events if not e.startswith("new ")] == [
+        f"WARNING newsmon.ledger: failed (http_404): https://world.kbs.co.kr/service/"
+        f"news_view.htm?lang=e&Seq_Code={missing}: story page: HTTP 404"
+    ]
+    debug = crawl(origin, tmp_path / "debug.db", "-vv")
+    assert "DEBUG scrapy.core.engine: Crawled (200)" in debug.stderr
+
+
 def test_runs_lists_the_ledger_and_shows_a_run(
     site: FixtureSite, origin: str, crawled: Path
 ) -> None:

@@ -17,13 +17,15 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from click.testing import CliRunner, Result
-from conftest import REPO
+from conftest import REPO, crawl
 
 from newsmon import __version__
 from newsmon.cli import main
 from newsmon.db.engine import Access, DatabaseProblem, OlderSchema, open_engine
 from newsmon.db.models import SCHEMA_VERSION, Base
 from newsmon.db.schema import APPLICATION_ID, modelled
+from newsmon.demo.server import serve
+from newsmon.demo.site import FixtureSite
 
 RELEASE_0_1_0 = REPO / "tests" / "data" / "release-0.1.0.db"
 TABLES = ("stories", "revisions", "runs", "failures", "feeds")
@@ -230,3 +232,24 @@ def test_a_newer_schema_is_refused_by_every_command(newer_db: Path) -> None:
             "upgrade newsmon to use it\n"
         )
     assert dump(newer_db) == before
+
+
+def test_a_crawl_migrates_a_0_1_0_database_and_carries_on(old_db: Path) -> None:
+    old = {table: rows(RELEASE_0_1_0, table) for table in TABLES}
+    with serve(FixtureSite.bundled()) as origin:
+        result = crawl(origin, old_db)
+    assert result.returncode == 0, result.stderr
+    # the run continues the ledger; every story 0.1.0 stored keeps its identity and history
+    assert result.stdout.startswith("newsmon: run 4 ok: ")
+    stories = {r["article_id"]: r for r in rows(old_db, "stories")}
+    for story in old["stories"]:
+        now = stories[story["article_id"]]
+        assert now["id"] == story["id"] and now["revision"] >= story["revision"]
+        assert now["first_seen_at"] == new_form(story["first_seen_at"])
+    revisions = {r["id"]: r for r in rows(old_db, "revisions")}
+    for revision in old["revisions"]:
+        assert revisions[revision["id"]]["seen_at"] == new_form(revision["seen_at"])
+    assert [r["position"] for r in rows(old_db, "feeds")] == [r["position"] for r in old["feeds"]]
+    conn = sqlite3.connect(old_db)
+    assert conn.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
+    conn.close()
