@@ -39,6 +39,7 @@ def test_naive_instants_are_refused() -> None:
         ("2026-11-27T09:00:00+09:00", False, "2026-11-27T00:00:00Z"),
         ("2026-11-27T09:00:00", False, "2026-11-27T09:00:00Z"),
         ("2026-11-27T09:00:00Z", True, "2026-11-27T09:00:00Z"),
+        ("2026-11-27 09:00Z", False, "2026-11-27T09:00:00Z"),
         ("90m", False, "2026-11-27T08:44:05Z"),
         ("6h", True, "2026-11-27T04:14:05Z"),
         ("3d", False, "2026-11-24T10:14:05Z"),
@@ -52,7 +53,18 @@ def test_what_users_may_type(text: str, end: bool, expected: str, host_tz: str) 
 
 
 @pytest.mark.parametrize(
-    "text", ["yesterday", "2026-11", "2026-W48", "2026-02-30", "3 days", "d3", "", "99999-01-01"]
+    "text",
+    [
+        "yesterday",
+        "2026-11",
+        "2026-W48",
+        "2026-02-30",
+        "3 days",
+        "d3",
+        "",
+        "99999-01-01",
+        "0001-01-01T00:00:00+01:00",
+    ],
 )
 def test_what_is_not_an_instant(text: str) -> None:
     with pytest.raises(ValueError, match=r"is not a date .* or a duration ago"):

@@ -22,7 +22,6 @@ from newsmon.cli import main
 from newsmon.demo.server import serve
 from newsmon.demo.site import FixtureSite
 from newsmon.output import atomic_file
-from newsmon.query import QueryError, parse_instant
 
 MINUTE = timedelta(minutes=1)
 # What a reader may see in the moment before a crawl has created its database.
@@ -373,29 +372,6 @@ def test_readers_work_while_a_crawl_writes(tmp_path: Path) -> None:
             _, stderr = writer.communicate(timeout=60)
     assert writer.returncode == 0, stderr
     assert reads >= 10
-
-
-@pytest.mark.parametrize(
-    ("text", "end", "expected"),
-    [
-        ("2026-11-18", False, "2026-11-18T00:00:00+00:00"),
-        ("2026-11-18", True, "2026-11-19T00:00:00+00:00"),
-        ("20261118", True, "2026-11-19T00:00:00+00:00"),
-        ("2026-11-18T09:00:00+09:00", False, "2026-11-18T00:00:00+00:00"),
-        ("2026-11-18T09:00:00", True, "2026-11-18T09:00:00+00:00"),
-        ("2026-11-18 09:00Z", False, "2026-11-18T09:00:00+00:00"),
-    ],
-)
-def test_query_times(text: str, end: bool, expected: str, host_tz: str) -> None:
-    assert parse_instant(text, end_of_day=end).isoformat() == expected
-
-
-@pytest.mark.parametrize(
-    "text", ["2026-11", "2026-W48", "yesterday", "9999-12-31", "", "0001-01-01T00:00:00+01:00"]
-)
-def test_unreadable_query_times(text: str) -> None:
-    with pytest.raises(QueryError, match="not a date"):
-        parse_instant(text, end_of_day=True)
 
 
 def test_more_ways_to_name_things(world: World, tmp_path: Path) -> None:
