@@ -91,7 +91,17 @@ def new_form(old: str | None) -> str | None:
 
 @pytest.fixture
 def old_db(tmp_path: Path) -> Path:
+    """A copy of the kept database: SQLite makes -wal and -shm files beside any database it
+    opens in WAL mode, even read-only, and the repository's copy is never opened in place."""
     copy = tmp_path / "news.db"
+    shutil.copyfile(RELEASE_0_1_0, copy)
+    return copy
+
+
+@pytest.fixture(scope="module")
+def original(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Another copy, only ever read."""
+    copy = tmp_path_factory.mktemp("release") / "original.db"
     shutil.copyfile(RELEASE_0_1_0, copy)
     return copy
 
@@ -100,8 +110,8 @@ def newsmon(*args: str) -> Result:
     return CliRunner().invoke(main, list(args))
 
 
-def test_the_kept_database_is_what_0_1_0_made() -> None:
-    conn = sqlite3.connect(f"file:{RELEASE_0_1_0}?mode=ro", uri=True)
+def test_the_kept_database_is_what_0_1_0_made(original: Path) -> None:
+    conn = sqlite3.connect(f"file:{original}?mode=ro", uri=True)
     try:
         assert conn.execute("PRAGMA user_version").fetchone() == (1,)
         assert conn.execute("PRAGMA application_id").fetchone() == (0,)
@@ -234,8 +244,8 @@ def test_a_newer_schema_is_refused_by_every_command(newer_db: Path) -> None:
     assert dump(newer_db) == before
 
 
-def test_a_crawl_migrates_a_0_1_0_database_and_carries_on(old_db: Path) -> None:
-    old = {table: rows(RELEASE_0_1_0, table) for table in TABLES}
+def test_a_crawl_migrates_a_0_1_0_database_and_carries_on(old_db: Path, original: Path) -> None:
+    old = {table: rows(original, table) for table in TABLES}
     with serve(FixtureSite.bundled()) as origin:
         result = crawl(origin, old_db)
     assert result.returncode == 0, result.stderr
