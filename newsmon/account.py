@@ -1,29 +1,43 @@
-"""The run's account, read from Scrapy's stats: its counts, its summary line, its verdict."""
+"""Each outlet's account of a run, read from Scrapy's stats: its counts, its summary line and its
+verdict. Every count of an outlet is under `newsmon/<outlet>/`."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from newsmon.items import PageFailure
+from newsmon.kinds import PageKind, RunStatus, Stage
 
 PREFIX = "newsmon/"
-PAGE_KINDS = ("listing", "feed", "archive", "story")
-# Pages that decide what else to fetch: if one of them fails, the run cannot vouch for what it
-# did not see.
-INDEX_PAGES = frozenset({"listing", "feed", "archive"})
 
 
-def _n(stats: Mapping[str, Any], key: str) -> int:
-    return int(stats.get(PREFIX + key, 0))
+def key(outlet: str, name: str) -> str:
+    """The stats key of `name` for `outlet`."""
+    return f"{PREFIX}{outlet}/{name}"
 
 
-def _by_kind(stats: Mapping[str, Any], group: str) -> dict[str, int]:
-    prefix = f"{PREFIX}{group}/"
-    return {
-        k.removeprefix(prefix): int(v) for k, v in sorted(stats.items()) if k.startswith(prefix)
-    }
+class _Stats:
+    """One outlet's view of the stats."""
+
+    def __init__(self, stats: Mapping[str, Any], outlet: str) -> None:
+        self.stats = stats
+        self.outlet = outlet
+
+    def n(self, name: str) -> int:
+        return int(self.stats.get(key(self.outlet, name), 0))
+
+    def get(self, name: str) -> Any:
+        return self.stats.get(key(self.outlet, name))
+
+    def by_kind(self, group: str) -> dict[str, int]:
+        prefix = key(self.outlet, f"{group}/")
+        return {
+            k.removeprefix(prefix): int(v)
+            for k, v in sorted(self.stats.items())
+            if k.startswith(prefix)
+        }
 
 
 @dataclass(frozen=True)
@@ -36,15 +50,21 @@ class Counts:
     failed: int
 
     @classmethod
-    def from_stats(cls, stats: Mapping[str, Any]) -> Counts:
+    def from_stats(cls, stats: Mapping[str, Any], outlet: str) -> Counts:
+        s = _Stats(stats, outlet)
         return cls(
-            pages=sum(_n(stats, f"pages/{kind}") for kind in PAGE_KINDS),
-            new=_n(stats, "articles/new"),
-            updated=_n(stats, "articles/updated") + _n(stats, "articles/silent_edit"),
-            unchanged=_n(stats, "articles/unchanged"),
-            dropped=_n(stats, "dropped"),
-            failed=_n(stats, "failed"),
+            pages=sum(s.n(f"pages/{kind}") for kind in PageKind),
+            new=s.n("articles/new"),
+            updated=s.n("articles/updated") + s.n("articles/silent_edit"),
+            unchanged=s.n("articles/unchanged"),
+            dropped=s.n("dropped"),
+            failed=s.n("failed"),
         )
+
+    @classmethod
+    def total(cls, stats: Mapping[str, Any], outlets: Iterable[str]) -> Counts:
+        every = [cls.from_stats(stats, outlet) for outlet in outlets]
+        return cls(*(sum(getattr(c, name) for c in every) for name in cls.__dataclass_fields__))
 
 
 def _with_reasons(count: int, reasons: dict[str, int]) -> str:
@@ -53,72 +73,82 @@ def _with_reasons(count: int, reasons: dict[str, int]) -> str:
     )
 
 
-def summary_line(stats: Mapping[str, Any]) -> str:
-    counts = Counts.from_stats(stats)
+def summary_line(stats: Mapping[str, Any], outlet: str) -> str:
+    """`newsmon: kbs-world run 42 ok: 4 pages fetched (2 listing, 1 feed, 1 story); ...`"""
+    s = _Stats(stats, outlet)
+    counts = Counts.from_stats(stats, outlet)
     pages = ", ".join(
-        f"{_n(stats, f'pages/{kind}')} {kind}"
-        for kind in PAGE_KINDS
-        if kind != "archive" or _n(stats, "pages/archive")
+        f"{s.n(f'pages/{kind}')} {kind}"
+        for kind in PageKind
+        if kind is not PageKind.ARCHIVE or s.n(f"pages/{kind}")
     )
-    run = stats.get(PREFIX + "run/id")
-    status = stats.get(PREFIX + "run/status", "")
-    head = f"newsmon: run {run} {status}: " if run else "newsmon: "
+    run, status = s.get("run/id"), s.get("run/status") or ""
+    head = f"newsmon: {outlet} run {run} {status}: " if run else f"newsmon: {outlet}: "
     return (
         f"{head}{counts.pages} pages fetched ({pages}); {counts.new} new, "
-        f"{counts.updated} updated ({_n(stats, 'articles/silent_edit')} silent), "
-        f"{counts.unchanged} unchanged, {_n(stats, 'articles/stale')} stale; "
-        f"{_with_reasons(counts.dropped, _by_kind(stats, 'dropped'))} dropped; "
-        f"{_with_reasons(counts.failed, _by_kind(stats, 'failed'))} failed"
+        f"{counts.updated} updated ({s.n('articles/silent_edit')} silent), "
+        f"{counts.unchanged} unchanged, {s.n('articles/stale')} stale; "
+        f"{_with_reasons(counts.dropped, s.by_kind('dropped'))} dropped; "
+        f"{_with_reasons(counts.failed, s.by_kind('failed'))} failed"
     )
 
 
 @dataclass(frozen=True)
 class Verdict:
-    status: str  # ok | failed | interrupted
+    status: RunStatus
     message: str = ""
 
 
 @dataclass(frozen=True)
 class DriftLimits:
-    min_pages: int = 3
-    ratio: float = 0.2
+    min_pages: int
+    ratio: float
 
 
 def judge(
     stats: Mapping[str, Any],
+    outlet: str,
     failures: Sequence[PageFailure],
-    limits: DriftLimits = DriftLimits(),
+    limits: DriftLimits,
+    *,
+    hosts: Iterable[str] = (),
+    drift_hint: str = "",
 ) -> Verdict:
-    """How the run went. Single story pages that fail are counted, not fatal; a blocked index
-    page, a layout that no longer parses, or a run cut short is."""
+    """How the run went for `outlet` (its `failures` only). Single story pages that fail are
+    counted, not fatal; a blocked index page, a layout that no longer parses, or a run cut short
+    is."""
     finish = stats.get("finish_reason")
     if finish == "shutdown":
-        return Verdict("interrupted", "stopped by a signal; what was fetched is stored")
+        return Verdict(RunStatus.INTERRUPTED, "stopped by a signal; what was fetched is stored")
     if finish == "closespider_timeout":
         return Verdict(
-            "interrupted", "stopped at its time limit (--max-time); what was fetched is stored"
+            RunStatus.INTERRUPTED,
+            "stopped at its time limit (--max-time); what was fetched is stored",
         )
     if finish is None:
-        return Verdict("failed", "the crawl could not start; see the error above")
+        return Verdict(RunStatus.FAILED, "the crawl could not start; see the error above")
     if finish != "finished":
-        return Verdict("failed", f"the crawl did not finish (finish reason: {finish})")
+        return Verdict(RunStatus.FAILED, f"the crawl did not finish (finish reason: {finish})")
 
-    if robots := stats.get(PREFIX + "robots_unavailable"):
-        return Verdict("failed", f"robots.txt answered {robots}: not crawling this run")
-    blocked = [f for f in failures if f.stage == "fetch" and f.page in INDEX_PAGES]
+    s = _Stats(stats, outlet)
+    for host in sorted(hosts):
+        if robots := stats.get(f"{PREFIX}robots_unavailable/{host}"):
+            return Verdict(
+                RunStatus.FAILED, f"robots.txt of {host} answered {robots}: not crawling this run"
+            )
+    blocked = [f for f in failures if f.stage is Stage.FETCH and f.page.is_index]
     if blocked:
         first = blocked[0]
         more = f" (and {len(blocked) - 1} more index pages)" if len(blocked) > 1 else ""
-        return Verdict("failed", f"blocked or unreachable: {first.url} -> {first.reason}{more}")
-
-    if empty := stats.get(PREFIX + "drift/empty_listing"):
         return Verdict(
-            "failed",
-            f"layout drift: listing page 1 shows no story links ({empty}); "
-            "looked for section.comp_contents_1x article h2 a",
+            RunStatus.FAILED, f"blocked or unreachable: {first.url} -> {first.reason}{more}"
         )
-    fetched = _n(stats, "pages/story")
-    unread = [f for f in failures if f.stage == "parse" and f.page == "story"]
+
+    if empty := s.get("drift/empty_page"):
+        hint = f"; {drift_hint}" if drift_hint else ""
+        return Verdict(RunStatus.FAILED, f"layout drift: {empty}{hint}")
+    fetched = s.n(f"pages/{PageKind.STORY}")
+    unread = [f for f in failures if f.stage is Stage.PARSE and f.page is PageKind.STORY]
     if fetched >= limits.min_pages and unread and len(unread) >= limits.ratio * fetched:
         fields: dict[str, int] = {}
         for f in unread:
@@ -126,14 +156,16 @@ def judge(
         found = ", ".join(f"{k} ({v})" for k, v in sorted(fields.items()))
         samples = ", ".join(f.url for f in unread[:3])
         return Verdict(
-            "failed",
+            RunStatus.FAILED,
             f"layout drift: {len(unread)} of {fetched} story pages did not "
             f"parse: {found}; e.g. {samples}",
         )
 
     errors = sum(int(v) for k, v in stats.items() if k.startswith("spider_exceptions/"))
     if errors:
-        return Verdict("failed", f"{errors} unexpected error(s) while reading pages; see the log")
-    if _n(stats, "pages/listing") + _n(stats, "pages/feed") == 0:
-        return Verdict("failed", "neither the listing nor the feed could be read")
-    return Verdict("ok")
+        return Verdict(
+            RunStatus.FAILED, f"{errors} unexpected error(s) while reading pages; see the log"
+        )
+    if sum(s.n(f"pages/{kind}") for kind in PageKind if kind.is_index) == 0:
+        return Verdict(RunStatus.FAILED, "no index page (listing, feed) could be read")
+    return Verdict(RunStatus.OK)

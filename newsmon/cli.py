@@ -9,17 +9,28 @@ from typing import Any
 import click
 
 from newsmon import __version__
-from newsmon.cli_options import COUNT, DAY, DURATION, NewsmonGroup, db_option
+from newsmon.cli_options import (
+    COUNT,
+    DAY,
+    DURATION,
+    ExitStatus,
+    NewsmonGroup,
+    config_option,
+    db_option,
+    outlet_option,
+    section_ids,
+)
 from newsmon.db.models import SCHEMA_VERSION
 from newsmon.demo import DEMO_DB
-from newsmon.kbs.urls import CANONICAL_ORIGIN, LANGUAGES, SECTIONS
+from newsmon.kinds import RunStatus
+from newsmon.spiders.outlets import DEFAULT_MAX_PAGES
 
-EXIT_OK, EXIT_FAILED, EXIT_LOCKED = 0, 1, 75  # 75: EX_TEMPFAIL, "try again later"
+# A run's status as the exit status of `newsmon crawl`.
 EXIT_STATUS = {
-    "ok": EXIT_OK,
-    "failed": EXIT_FAILED,
-    "interrupted": EXIT_FAILED,
-    "locked": EXIT_LOCKED,
+    RunStatus.OK: ExitStatus.OK,
+    RunStatus.FAILED: ExitStatus.FAILED,
+    RunStatus.INTERRUPTED: ExitStatus.FAILED,
+    RunStatus.LOCKED: ExitStatus.LOCKED,
 }
 
 
@@ -45,30 +56,27 @@ def main() -> None:
 
 @main.command()
 @db_option()
+@config_option
+@outlet_option(help="Crawl only this outlet (repeatable); default: every configured outlet.")
 @click.option(
     "--base-url",
-    default=CANONICAL_ORIGIN,
-    show_default=True,
-    help="Origin serving the site's paths (a mirror, http://rki.kbs.co.kr, a local copy); "
-    "every request goes there. Only its scheme, host and port are used.",
+    help="Another origin serving a KBS outlet's paths (a mirror, http://rki.kbs.co.kr, a local "
+    "copy): every request goes there. For every outlet that takes one.",
 )
 @click.option(
     "--section",
-    default="Po",
-    show_default=True,
-    type=click.Choice(list(SECTIONS)),
-    help="Section id, as the site spells it.",
+    multiple=True,
+    shell_complete=section_ids,
+    help="Section id of the built-in KBS outlet (repeatable): Po (the default), Ec, IK, In, "
+    "Dm, Cu, Sp. With a config file, sections are set per outlet.",
 )
 @click.option(
     "--lang",
-    default="e",
-    show_default=True,
-    type=click.Choice(sorted(LANGUAGES)),
-    help="Site language code (e English, k Korean, g German, ...).",
+    help="Language code of the built-in KBS outlet (e English, the default; k Korean, ...).",
 )
 @click.option(
     "--max-pages",
-    default=3,
+    default=DEFAULT_MAX_PAGES,
     show_default=True,
     type=COUNT,
     help="Listing pages to walk at most.",
@@ -126,9 +134,11 @@ def main() -> None:
 )
 def crawl(
     db: str,
-    base_url: str,
-    section: str,
-    lang: str,
+    config: str | None,
+    outlet: tuple[str, ...],
+    base_url: str | None,
+    section: tuple[str, ...],
+    lang: str | None,
     max_pages: int,
     full: bool,
     recheck: str | None,
@@ -139,19 +149,23 @@ def crawl(
     quiet: bool,
     log_file: str | None,
 ) -> None:
-    """Crawl a section into the database.
+    """Crawl the configured outlets (newsmon.toml; without one, KBS WORLD Politics) into the
+    database.
 
-    A routine run reads the feed and the listing until it reaches stories it already knows,
-    fetches the new ones and re-checks stored stories on an age-decaying schedule. It prints one
-    summary line (nothing with --quiet) and records itself in the run ledger (`newsmon runs`).
+    A routine run reads each outlet's feed and listing until it reaches stories it already
+    knows, fetches the new ones and re-checks stored stories on an age-decaying schedule. It
+    prints one summary line per outlet (nothing with --quiet) and records each outlet's run in
+    the run ledger (`newsmon runs`).
 
-    Exit status: 0 the run succeeded (also when nothing was new); 1 it failed or was
-    interrupted (the message says why); 2 usage error; 75 another run holds the lock.
+    Exit status: 0 every outlet's run succeeded (also when nothing was new); 1 one failed or
+    was interrupted (the message says why); 2 usage error; 75 another run holds the lock.
     """
+    from newsmon.config import find as find_config
     from newsmon.crawl_settings import SettingError, check_overrides
+    from newsmon.ledger import RUN_IDS, STATUS
     from newsmon.runner import project_settings, run_crawl
     from newsmon.schedule import parse_duration
-    from newsmon.spiders.kbs import ArgumentError, KbsSpider
+    from newsmon.spiders.outlets import ArgumentError, OutletSpider
 
     try:
         check_overrides(settings, project_settings())
@@ -173,8 +187,16 @@ def crawl(
         "NEWSMON_SUMMARY": not quiet,
         "NEWSMON_PROGRESS": not quiet and sys.stderr.isatty(),
     }
+    if (section or lang) and find_config(config) is not None:
+        raise click.BadParameter(
+            "sets the built-in outlet; with a config file, sections and languages are set per "
+            "outlet (pick outlets with --outlet)",
+            param_hint="'--section' / '--lang'",
+        )
     spider_args: dict[str, Any] = {
-        "section": section,
+        "config": config,
+        "outlet": list(outlet),
+        "section": list(section) or None,
         "lang": lang,
         "base_url": base_url,
         "max_pages": max_pages,
@@ -183,7 +205,7 @@ def crawl(
         "since": since,
     }
     try:
-        KbsSpider(**spider_args)  # the spider checks its arguments: a usage error, not a run
+        OutletSpider(**spider_args)  # the spider checks its arguments: a usage error, not a run
     except ArgumentError as exc:
         option = f"'--{exc.argument.replace('_', '-')}'"
         raise click.BadParameter(str(exc), param_hint=option) from None
@@ -191,10 +213,10 @@ def crawl(
     stats = run_crawl(
         project_settings(overrides), verbose=verbose, log_file=log_file, **spider_args
     )
-    status = stats.get("newsmon/run/status")
+    status = stats.get(STATUS)
     if status is None:
-        status = _unfinished(db, stats.get("newsmon/run/id"))
-    sys.exit(EXIT_STATUS.get(status, EXIT_FAILED))
+        status = _unfinished(db, stats.get(RUN_IDS))
+    sys.exit(EXIT_STATUS.get(status, ExitStatus.FAILED))
 
 
 def _check_database(db: str) -> None:
@@ -208,18 +230,19 @@ def _check_database(db: str) -> None:
         raise click.BadParameter(str(exc), param_hint="'--db'") from None
 
 
-def _unfinished(db: str, run_id: int | None) -> str:
-    """The crawl ended without the ledger closing the run: it never started (a bad setting), or
-    a second signal stopped it at once."""
-    if run_id is None:
+def _unfinished(db: str, run_ids: dict[str, int] | None) -> RunStatus:
+    """The crawl ended without the ledger closing its runs: it never started (a bad setting),
+    or a second signal stopped it at once."""
+    if not run_ids:
         click.echo("newsmon: the crawl could not start; see the error above", err=True)
-        return "failed"
+        return RunStatus.FAILED
     from newsmon.ledger import abandon
 
     message = "stopped at once by a second signal"
-    abandon(db, run_id, message)
-    click.echo(f"newsmon: run {run_id} interrupted: {message}", err=True)
-    return "interrupted"
+    abandon(db, list(run_ids.values()), message)
+    for outlet, run_id in run_ids.items():
+        click.echo(f"newsmon: {outlet} run {run_id} interrupted: {message}", err=True)
+    return RunStatus.INTERRUPTED
 
 
 @main.command()
@@ -269,7 +292,15 @@ def migrate(db: str) -> None:
 
 
 # The query and export commands live in their own module; registering them here keeps one group.
-from newsmon.cli_query import articles, export, feeds, runs, search, show  # noqa: E402
+from newsmon.cli_query import (  # noqa: E402
+    articles,
+    export,
+    feeds,
+    outlets,
+    runs,
+    search,
+    show,
+)
 
-for command in (articles, search, show, export, runs, feeds):
+for command in (articles, search, show, export, runs, feeds, outlets):
     main.add_command(command)

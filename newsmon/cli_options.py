@@ -4,19 +4,32 @@ and the value, never a traceback."""
 
 from __future__ import annotations
 
+import enum
+import functools
 import os
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, NoReturn, TypeVar
 
 import click
 
+from newsmon.config import CONFIG_ENV, CONFIG_FILE
 from newsmon.db import DEFAULT_DB
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-EXIT_USAGE = 2
+
+class ExitStatus(enum.IntEnum):
+    """newsmon's exit statuses (httpie's way: one place, named)."""
+
+    OK = 0
+    FAILED = 1  # a run failed or was interrupted; a command refused (one line says why)
+    USAGE = 2  # a bad option or value, or a --db newsmon cannot use
+    LOCKED = 75  # EX_TEMPFAIL: another run holds the lock; try again later
+
+
 # SQLite integers are 64-bit: a larger number a user types would overflow inside the driver.
 MAX_INT = 2**63 - 1
 
@@ -41,7 +54,7 @@ class NewsmonGroup(click.Group):
         except click.Abort:
             _fail("aborted", 1)
         except KeyboardInterrupt:
-            _fail("interrupted", 130)
+            _fail("interrupted", 130)  # 128 + SIGINT, as shells report it
         sys.exit(result if isinstance(result, int) else 0)
 
 
@@ -135,8 +148,33 @@ DAY = _Validated("day", _day)
 COUNT = _Count()
 
 
-def filter_options(f: F) -> F:
-    """`--since`, `--until`, `--by`, `--section`: which stories a query or export covers."""
+@dataclass(frozen=True)
+class Selection:
+    """Which stories a query or export covers, as the user typed it (a feed keeps it so)."""
+
+    since: str | None = None
+    until: str | None = None
+    by: str = "written"
+    section: str | None = None
+    outlets: tuple[str, ...] = ()
+
+
+def filter_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """`--since`, `--until`, `--by`, `--section`, `--outlet`: which stories a query or export
+    covers, handed to the command as one `selection`."""
+
+    @functools.wraps(f)
+    def command(
+        *args: Any,
+        since: str | None,
+        until: str | None,
+        by: str,
+        section: str | None,
+        outlet: tuple[str, ...],
+        **kwargs: Any,
+    ) -> Any:
+        return f(*args, selection=Selection(since, until, by, section, outlet), **kwargs)
+
     for option in reversed(
         [
             click.option(
@@ -163,20 +201,48 @@ def filter_options(f: F) -> F:
             click.option(
                 "--section",
                 type=NAME,
-                shell_complete=_complete_section,
+                shell_complete=section_names,
                 help="Only this section: its label (Politics) or the site's id (Po).",
             ),
+            outlet_option(help="Only stories of this outlet (repeatable)."),
         ]
     ):
-        f = option(f)
-    return f
+        command = option(command)
+    return command
 
 
-def _complete_section(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
-    from newsmon.kbs.urls import SECTIONS
-
-    names = [*SECTIONS.values(), *SECTIONS]
+def _completions(names: Sequence[str], incomplete: str) -> list[str]:
     return [n for n in names if n.casefold().startswith(incomplete.casefold())]
+
+
+def section_names(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    """Shell completion of a query's --section: the labels and ids the profiles know."""
+    from newsmon.sites import section_aliases
+
+    aliases = section_aliases()
+    return _completions([*dict.fromkeys(aliases.values()), *aliases], incomplete)
+
+
+def section_ids(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    """Shell completion of crawl's --section: the ids the profiles know."""
+    from newsmon.sites import section_aliases
+
+    return _completions(list(section_aliases()), incomplete)
+
+
+config_option = click.option(
+    "--config",
+    envvar=CONFIG_ENV,
+    show_envvar=True,
+    metavar="PATH",
+    type=click.Path(),
+    help=f"The outlets to watch (default: ./{CONFIG_FILE} if there is one, else the built-in "
+    "KBS WORLD Politics outlet).",
+)
+
+
+def outlet_option(*, help: str) -> Callable[[F], F]:
+    return click.option("--outlet", "outlet", multiple=True, type=NAME, metavar="NAME", help=help)
 
 
 def color_wanted(stream: Any) -> bool:

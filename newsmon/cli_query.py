@@ -12,6 +12,7 @@ import sys
 import textwrap
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -22,12 +23,14 @@ from newsmon.cli_options import (
     COUNT,
     NAME,
     SEARCH,
+    Selection,
     color_wanted,
+    config_option,
     db_option,
     filter_options,
+    outlet_option,
 )
 from newsmon.instants import format_instant
-from newsmon.kbs.urls import LANGUAGES
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -66,18 +69,18 @@ def database(db: str, access: Access | None = None) -> Iterator[Engine]:
         engine.dispose()
 
 
-def _filters(
-    since: str | None, until: str | None, by: str, section: str | None, search: str | None = None
-) -> Filters:
+def _filters(selection: Selection, search: str | None = None) -> Filters:
     from newsmon.query import Filters, parse_instant
 
+    since, until = selection.since, selection.until
     # The options' types have checked each value already.
     filters = Filters(
         since=parse_instant(since) if since is not None else None,
         until=parse_instant(until, end_of_day=True) if until is not None else None,
-        by=by,
-        section=section,
+        by=selection.by,
+        section=selection.section,
         search=search,
+        outlets=selection.outlets,
     )
     if filters.since and filters.until and filters.until <= filters.since:
         raise click.BadParameter(
@@ -87,14 +90,20 @@ def _filters(
     return filters
 
 
-def _check_section(engine: Engine, section: str | None) -> None:
-    from newsmon.query import QueryError, check_section
+def _check_selection(engine: Engine, selection: Selection) -> None:
+    """A section or an outlet no stored story is in is a typo: say so, with what there is."""
+    from newsmon.query import QueryError, check_outlets, check_section
 
-    if section is not None:
-        try:
-            check_section(engine, section)
-        except QueryError as exc:
-            raise click.BadParameter(str(exc), param_hint="'--section'") from None
+    try:
+        if selection.outlets:
+            check_outlets(engine, selection.outlets)
+    except QueryError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--outlet'") from None
+    try:
+        if selection.section is not None:
+            check_section(engine, selection.section)
+    except QueryError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--section'") from None
 
 
 def _when(value: datetime | None) -> str:
@@ -118,10 +127,7 @@ FORMAT = click.option(
 @FORMAT
 def articles(
     db: str,
-    since: str | None,
-    until: str | None,
-    by: str,
-    section: str | None,
+    selection: Selection,
     search: str | None,
     limit: int,
     fmt: str,
@@ -133,9 +139,9 @@ def articles(
     from newsmon import query
     from newsmon.output import table, write_records
 
-    filters = _filters(since, until, by, section, search)
+    filters = _filters(selection, search)
     with database(db) as engine:
-        _check_section(engine, section)
+        _check_selection(engine, selection)
         records = query.stories(engine, filters, limit=limit)
         if fmt != "table":
             write_records(records, query.STORY_COLUMNS, fmt, sys.stdout)
@@ -188,28 +194,24 @@ def search(db: str, query_text: str, limit: int, fmt: str) -> None:
 @click.command()
 @db_option()
 @click.argument("ident", metavar="ID_OR_URL")
-@click.option(
-    "--lang",
-    default="e",
-    show_default=True,
-    type=click.Choice(sorted(LANGUAGES)),
-    help="Language of a numeric ID.",
-)
+@click.option("--lang", type=NAME, help="Only the story in this language (KBS: e, k, ...).")
+@outlet_option(help="Only the story of this outlet (when an id names stories of several).")
 @click.option(
     "--diff",
     "show_diff",
     is_flag=True,
     help="Show what changed between consecutive revisions, word by word.",
 )
-def show(db: str, ident: str, lang: str, show_diff: bool) -> None:
-    """Show a story (by its Seq_Code or any of its URLs) and its revision history."""
+def show(db: str, ident: str, lang: str | None, outlet: tuple[str, ...], show_diff: bool) -> None:
+    """Show a story (by its outlet's id for it, such as a KBS Seq_Code, or by any of its URLs)
+    and its revision history."""
     from newsmon import query
     from newsmon.diff import word_diff
     from newsmon.query import QueryError
 
     with database(db) as engine:
         try:
-            history = query.find_story(engine, ident, lang=lang)
+            history = query.find_story(engine, ident, lang=lang, outlets=outlet)
         except QueryError as exc:
             raise click.BadParameter(str(exc), param_hint="'ID_OR_URL'") from None
     if history is None:
@@ -348,10 +350,7 @@ def _export_format(fmt: str | None, output: Path | None) -> str:
 )
 def export(
     db: str,
-    since: str | None,
-    until: str | None,
-    by: str,
-    section: str | None,
+    selection: Selection,
     fmt: str | None,
     output: Path | None,
     force: bool,
@@ -378,9 +377,12 @@ def export(
             raise click.BadParameter(f"applies to CSV, not {fmt}", param_hint=f"'{name}'")
     if output is not None and output.exists():
         _may_replace(output, force)
-    selection = {"since": since, "until": until, "by": by, "section": section}
     spec = Export(
-        _filters(since, until, by, section), revisions=revisions, feed=feed, selection=selection
+        _filters(selection),
+        revisions=revisions,
+        feed=feed,
+        # Stored as typed; no key for what was not given, so older feeds still match.
+        selection={k: v for k, v in asdict(selection).items() if v != ()},
     )
     bom = excel and fmt == "csv"
 
@@ -393,7 +395,7 @@ def export(
 
     # A feed's position is the one thing an export writes; other exports only read.
     with database(db, Access.WRITE if feed else None) as engine:
-        _check_section(engine, section)
+        _check_selection(engine, selection)
         try:
             records, position = select_records(engine, spec)
         except FeedMismatch as exc:
@@ -510,6 +512,44 @@ def reset(ctx: click.Context, name: str, db: str | None) -> None:
 def remove(ctx: click.Context, name: str, db: str | None) -> None:
     """Forget feed NAME and its selection."""
     _change_feed(ctx, db, name, "remove")
+
+
+@click.command()
+@db_option()
+@config_option
+def outlets(db: str, config: str | None) -> None:
+    """The outlets newsmon watches (newsmon.toml, or the built-in one), each with its last run,
+    and any other outlet the database holds stories of."""
+    from sqlalchemy import func, select
+    from sqlalchemy.orm import Session
+
+    from newsmon.config import ConfigError, find, load
+    from newsmon.db.engine import sqlite_path
+    from newsmon.db.models import RunRow, StoryRow
+    from newsmon.output import table
+
+    try:
+        configured = load(find(config)).outlets
+    except (ConfigError, FileNotFoundError) as exc:
+        raise click.BadParameter(str(exc), param_hint="'--config'") from None
+    last: dict[str | None, RunRow] = {}
+    stored: list[str] = []
+    path = sqlite_path(db)
+    if path is None or path.exists():  # before the first crawl, every outlet has never run
+        with database(db) as engine, Session(engine) as session:
+            newest = select(func.max(RunRow.id)).group_by(RunRow.outlet)
+            runs = session.scalars(select(RunRow).where(RunRow.id.in_(newest)))
+            last = {run.outlet: run for run in runs}
+            stored = list(session.scalars(select(StoryRow.source).distinct()))
+    rows = [("outlet", "site", "sections", "last run", "started", "status")]
+    for outlet in configured:
+        run = last.get(outlet.name)
+        when = (str(run.id), _when(run.started_at), run.status) if run else ("never", "", "")
+        rows.append((outlet.name, outlet.site, ", ".join(outlet.sections), *when))
+    click.echo(table(rows))
+    others = sorted(set(stored) - {o.name for o in configured})
+    if others:
+        click.echo(f"\nstories of outlets not configured here: {', '.join(others)}")
 
 
 def next_steps(db: str, story: int | None = None) -> list[str]:

@@ -50,6 +50,8 @@ def describe_selection(recorded: str | None) -> str:
     for name, value in sorted(json.loads(recorded).items()):
         if value is True:
             options.append(f"--{name}")
+        elif name == "outlets":
+            options += [f"--outlet {outlet}" for outlet in value]
         elif value not in (None, False) and not (name == "by" and value == "written"):
             options.append(f"--{name} {value}")
     return " ".join(options) or "(everything)"

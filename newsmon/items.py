@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from newsmon.kinds import PageKind, Stage
+
 
 @dataclass(frozen=True)
 class Discovery:
@@ -55,10 +57,11 @@ STORY_FIELDS = (*IDENTITY_FIELDS, *CONTENT_FIELDS)
 @dataclass(frozen=True)
 class PageFailure:
     """A page that did not become a story. `kind` is a short slug for counting (`http_404`,
-    `no_body`); `reason` a sentence for people. Story pages name their story, so it is retried."""
+    `no_body`); `reason` a sentence for people. `source` is the outlet; a story page also names
+    its story, so it is retried."""
 
     url: str
-    stage: str  # fetch | parse | validate
+    stage: Stage
     kind: str
     reason: str
     source: str | None = None
@@ -66,4 +69,4 @@ class PageFailure:
     article_id: str | None = None
     section: str | None = None
     listed_at: datetime | None = None
-    page: str = "story"  # story | listing | feed | archive
+    page: PageKind = PageKind.STORY

@@ -1,4 +1,5 @@
-"""The run ledger: one row per run, with its failures, under a lock that keeps runs apart."""
+"""The run ledger: one row per outlet and run, with its failures, under a lock that keeps runs
+apart."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Self
 
@@ -14,37 +16,39 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider, NotConfigured
 from scrapy.http import Response
 from sqlalchemy import Connection, update
-from sqlalchemy.orm import sessionmaker
 
 from newsmon import signals as newsmon_signals
-from newsmon.account import Counts, DriftLimits, Verdict, judge, summary_line
+from newsmon.account import Counts, DriftLimits, Verdict, judge, key, summary_line
 from newsmon.crawl_settings import SettingError, check_newsmon_settings
+from newsmon.db.crawl import CrawlDatabase
 from newsmon.db.engine import Access, open_engine
 from newsmon.db.models import RunRow
 from newsmon.db.store import record_failure
 from newsmon.instants import format_instant
 from newsmon.instants import now as _now
 from newsmon.items import PageFailure, Story
+from newsmon.kinds import RunStatus, Stage
 from newsmon.lock import CrawlLock
 from newsmon.logs import PRINTED
 
-LOCKED = "locked"
 logger = logging.getLogger(__name__)
+# The stats key holding each outlet's run id, for the command that started the crawl.
+RUN_IDS = "newsmon/run_ids"
+# The stats key holding the run's overall status: the worst of its outlets'.
+STATUS = "newsmon/status"
+_WORST = (RunStatus.OK, RunStatus.INTERRUPTED, RunStatus.FAILED, RunStatus.LOCKED)
 
 
 class RunLedger:
     """Takes the database's crawl lock when the spider opens (or closes the spider as `locked`),
-    records the run and every failure the crawl reports, and at the end writes the run's verdict,
-    prints its summary line, and leaves the status in stats (`newsmon/run/status`)."""
+    records a run per outlet and every failure the crawl reports, and at the end writes each
+    outlet's verdict, prints its summary line, and leaves the statuses in stats."""
 
     def __init__(self, crawler: Crawler, db: str) -> None:
         self.crawler = crawler
-        # The first of a crawl's components to open the database: it makes or migrates it.
-        self.engine = open_engine(db, Access.CREATE)
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.lock = CrawlLock(db)
-        self.run_id: int | None = None
-        self.failures: list[PageFailure] = []
+        self.run_ids: dict[str, int] = {}
+        self.failures: dict[str, list[PageFailure]] = {}
         settings = crawler.settings
         self.print_summary = settings.getbool("NEWSMON_SUMMARY")
         self.limits = DriftLimits(
@@ -70,45 +74,53 @@ class RunLedger:
         connect(ledger.item_dropped, signal=signals.item_dropped)
         return ledger
 
+    @property
+    def database(self) -> CrawlDatabase:
+        return CrawlDatabase.of(self.crawler)
+
     # --- start ---------------------------------------------------------------------------------
 
     def spider_opened(self, spider: Spider) -> None:
-        arguments = json.dumps(getattr(spider, "arguments", {}), sort_keys=True)
+        arguments: Mapping[str, dict[str, Any]] = getattr(spider, "arguments", {})
         started = _now()
         if not self.lock.acquire():
-            holder = self.lock.holder()
-            message = f"{holder} holds the lock on this database"
-            run_id = self._insert(started, arguments, LOCKED, message, ended_at=started)
-            logger.warning("run %d locked: %s", run_id, message, extra={PRINTED: True})
-            self._set("run/id", run_id)
-            self._set("run/status", LOCKED)
-            self._set("run/message", message)
-            raise CloseSpider(LOCKED)
+            message = f"{self.lock.holder()} holds the lock on this database"
+            for outlet, args in arguments.items():
+                run_id = self._insert(outlet, started, args, RunStatus.LOCKED, message, started)
+                self._set(outlet, "run/id", run_id)
+            self._set_status(RunStatus.LOCKED)
+            self.crawler.stats.set_value("newsmon/locked", message)  # type: ignore[union-attr]
+            logger.warning("locked: %s", message, extra={PRINTED: True})
+            raise CloseSpider(RunStatus.LOCKED)
         # Only the lock holder runs: a run still marked running was killed without closing.
-        with self.engine.begin() as conn:
+        with self.database.engine.begin() as conn:
             mark_interrupted(conn, "ended without closing (killed?)")
-        self.run_id = self._insert(started, arguments, "running", None)
-        self.lock.describe(run_id=self.run_id, started_at=format_instant(started))
-        self._set("run/id", self.run_id)
-        shown = ", ".join(
-            f"{k} {v}" for k, v in sorted(getattr(spider, "arguments", {}).items()) if v
-        )
-        logger.info("run %d started: %s", self.run_id, shown)
+        for outlet, args in arguments.items():
+            self.run_ids[outlet] = self._insert(outlet, started, args, RunStatus.RUNNING)
+            self.failures[outlet] = []
+            self._set(outlet, "run/id", self.run_ids[outlet])
+            shown = ", ".join(f"{k} {v}" for k, v in sorted(args.items()) if v and k != "outlet")
+            logger.info("%s run %d started: %s", outlet, self.run_ids[outlet], shown)
+        self.crawler.stats.set_value(RUN_IDS, dict(self.run_ids))  # type: ignore[union-attr]
+        first = min(self.run_ids.values(), default=None)
+        self.lock.describe(run_id=first, started_at=format_instant(started))
 
     def _insert(
         self,
+        outlet: str,
         started: datetime,
-        arguments: str,
-        status: str,
-        message: str | None,
+        arguments: Mapping[str, Any],
+        status: RunStatus,
+        message: str | None = None,
         ended_at: datetime | None = None,
     ) -> int:
-        with self.sessions.begin() as session:
+        with self.database.transaction() as session:
             row = RunRow(
+                outlet=outlet,
                 started_at=started,
                 ended_at=ended_at,
                 status=status,
-                arguments=arguments,
+                arguments=json.dumps(arguments, sort_keys=True),
                 pid=os.getpid(),
                 message=message,
             )
@@ -119,15 +131,18 @@ class RunLedger:
     # --- during --------------------------------------------------------------------------------
 
     def page_failed(self, failure: PageFailure) -> None:
-        self.failures.append(failure)
-        with self.sessions.begin() as session:
-            record_failure(session, failure, _now(), self.run_id)
-        group = "failed" if failure.stage == "fetch" else "dropped"
-        logger.warning("%s (%s): %s: %s", group, failure.kind, failure.url, failure.reason)
+        outlet = failure.source or ""
+        self.failures.setdefault(outlet, []).append(failure)
+        with self.database.transaction() as session:
+            record_failure(session, failure, _now(), self.run_ids.get(outlet))
+        group = "failed" if failure.stage is Stage.FETCH else "dropped"
+        logger.warning(
+            "%s %s (%s): %s: %s", outlet, group, failure.kind, failure.url, failure.reason
+        )
         stats = self.crawler.stats
         assert stats is not None
-        stats.inc_value(f"newsmon/{group}")
-        stats.inc_value(f"newsmon/{group}/{failure.kind}")
+        stats.inc_value(key(outlet, group))
+        stats.inc_value(key(outlet, f"{group}/{failure.kind}"))
 
     def item_dropped(
         self, item: Any, response: Response | None, exception: Exception, spider: Spider
@@ -136,7 +151,7 @@ class RunLedger:
             self.page_failed(
                 PageFailure(
                     url=item.url,
-                    stage="validate",
+                    stage=Stage.VALIDATE,
                     kind=getattr(exception, "kind", "dropped"),
                     reason=str(exception),
                     source=item.source,
@@ -153,36 +168,48 @@ class RunLedger:
         stats = self.crawler.stats
         assert stats is not None
         try:
-            if reason == LOCKED and self.run_id is None:
-                print(
-                    f"newsmon: locked: {stats.get_value('newsmon/run/message')}",
-                    file=sys.stderr,
-                    flush=True,
-                )
+            if not self.run_ids:
+                if message := stats.get_value("newsmon/locked"):
+                    print(f"newsmon: locked: {message}", file=sys.stderr, flush=True)
                 return
             snapshot = {**stats.get_stats(), "finish_reason": reason}
-            verdict = judge(snapshot, self.failures, self.limits)
-            self._set("run/status", verdict.status)
-            self._set("run/message", verdict.message)
-            self._finish(Counts.from_stats(snapshot), verdict)
-            summary = summary_line(stats.get_stats())
-            logger.info(summary.removeprefix("newsmon: "), extra={PRINTED: True})
-            if self.print_summary:
-                print(summary, file=sys.stdout, flush=True)
-            if verdict.status != "ok":
-                message = f"run {self.run_id} {verdict.status}: {verdict.message}"
-                logger.error(message, extra={PRINTED: True})
-                print(f"newsmon: {message}", file=sys.stderr, flush=True)
+            outlets = {o.name: o for o in getattr(spider, "outlets", [])}
+            statuses = []
+            for outlet, run_id in self.run_ids.items():
+                site = outlets.get(outlet)
+                verdict = judge(
+                    snapshot,
+                    outlet,
+                    self.failures.get(outlet, []),
+                    self.limits,
+                    hosts=site.hosts if site else (),
+                    drift_hint=site.drift_hint if site else "",
+                )
+                statuses.append(verdict.status)
+                self._set(outlet, "run/status", verdict.status)
+                self._set(outlet, "run/message", verdict.message)
+                self._finish(run_id, Counts.from_stats(snapshot, outlet), verdict)
+                self._report(stats.get_stats(), outlet, run_id, verdict)
+            self._set_status(max(statuses, key=_WORST.index))
         finally:
-            if self.run_id is not None:
+            if self.run_ids:
                 self.lock.release()
-            self.engine.dispose()
 
-    def _finish(self, counts: Counts, verdict: Verdict) -> None:
-        with self.sessions.begin() as session:
+    def _report(self, stats: Mapping[str, Any], outlet: str, run_id: int, verdict: Verdict) -> None:
+        summary = summary_line(stats, outlet)
+        logger.info(summary.removeprefix("newsmon: "), extra={PRINTED: True})
+        if self.print_summary:
+            print(summary, file=sys.stdout, flush=True)
+        if verdict.status is not RunStatus.OK:
+            message = f"{outlet} run {run_id} {verdict.status}: {verdict.message}"
+            logger.error(message, extra={PRINTED: True})
+            print(f"newsmon: {message}", file=sys.stderr, flush=True)
+
+    def _finish(self, run_id: int, counts: Counts, verdict: Verdict) -> None:
+        with self.database.transaction() as session:
             session.execute(
                 update(RunRow)
-                .where(RunRow.id == self.run_id)
+                .where(RunRow.id == run_id)
                 .values(
                     ended_at=_now(),
                     status=verdict.status,
@@ -196,27 +223,34 @@ class RunLedger:
                 )
             )
 
-    def _set(self, key: str, value: Any) -> None:
+    def _set(self, outlet: str, name: str, value: Any) -> None:
         assert self.crawler.stats is not None
-        self.crawler.stats.set_value(f"newsmon/{key}", value)
+        self.crawler.stats.set_value(key(outlet, name), value)
+
+    def _set_status(self, status: RunStatus) -> None:
+        assert self.crawler.stats is not None
+        self.crawler.stats.set_value(STATUS, status)
 
 
 def mark_interrupted(
-    conn: Connection, message: str, run_id: int | None = None, ended_at: datetime | None = None
+    conn: Connection,
+    message: str,
+    run_ids: list[int] | None = None,
+    ended_at: datetime | None = None,
 ) -> None:
-    """Runs still marked running (or just `run_id`) stopped without closing: interrupted.
+    """Runs still marked running (or just `run_ids`) stopped without closing: interrupted.
     `ended_at` stays unknown for a run that was killed."""
-    query = update(RunRow).where(RunRow.status == "running")
-    if run_id is not None:
-        query = query.where(RunRow.id == run_id)
-    conn.execute(query.values(status="interrupted", ended_at=ended_at, message=message))
+    query = update(RunRow).where(RunRow.status == RunStatus.RUNNING)
+    if run_ids is not None:
+        query = query.where(RunRow.id.in_(run_ids))
+    conn.execute(query.values(status=RunStatus.INTERRUPTED, ended_at=ended_at, message=message))
 
 
-def abandon(db: str, run_id: int, message: str) -> None:
-    """Mark a run that a second signal stopped at once, before the ledger could close it."""
+def abandon(db: str, run_ids: list[int], message: str) -> None:
+    """Mark runs that a second signal stopped at once, before the ledger could close them."""
     engine = open_engine(db, Access.WRITE)
     try:
         with engine.begin() as conn:
-            mark_interrupted(conn, message, run_id, ended_at=_now())
+            mark_interrupted(conn, message, run_ids, ended_at=_now())
     finally:
         engine.dispose()

@@ -16,6 +16,7 @@ from newsmon.output import table
 
 COLUMNS = (
     "run",
+    "outlet",
     "started",
     "took",
     "status",
@@ -49,6 +50,7 @@ def show_runs(engine: Engine, limit: int) -> None:
     rows = [COLUMNS] + [
         (
             str(r.id),
+            r.outlet or "-",
             _when(r.started_at),
             _took(r),
             r.status,
@@ -73,7 +75,8 @@ def show_run(engine: Engine, run_id: int) -> bool:
         if run is None:
             return False
         arguments = json.loads(run.arguments or "{}")
-        click.echo(f"run {run.id}: {run.status}" + (f": {run.message}" if run.message else ""))
+        message = f": {run.message}" if run.message else ""
+        click.echo(f"run {run.id} ({run.outlet or '-'}): {run.status}{message}")
         click.echo(
             f"  started  {_when(run.started_at)}, ended {_when(run.ended_at)} "
             f"({_took(run)}), pid {run.pid}"

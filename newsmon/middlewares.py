@@ -41,7 +41,11 @@ class OffsiteRedirectGuard:
 
     def process_response(self, request: Request, response: Response) -> Response:
         location = response.headers.get("Location")
-        domains = getattr(self.crawler.spider, "allowed_domains", None)
+        spider = self.crawler.spider
+        if hasattr(spider, "allowed_hosts"):  # the outlet's own hosts, for a run of several
+            domains = spider.allowed_hosts(request)
+        else:
+            domains = getattr(spider, "allowed_domains", None)
         if not (300 <= response.status < 400 and location and domains):
             return response
         target = urljoin(request.url, location.decode("latin-1").strip())
@@ -79,7 +83,7 @@ class RetryAfterMiddleware(RetryMiddleware):
 
     def __init__(self, settings: BaseSettings) -> None:
         super().__init__(settings)
-        self.max_wait = settings.getfloat("NEWSMON_RETRY_AFTER_MAX", 60.0)
+        self.max_wait = settings.getfloat("NEWSMON_RETRY_AFTER_MAX")
 
     async def process_response(  # type: ignore[override]
         self, request: Request, response: Response
@@ -116,6 +120,10 @@ class RobotsUnavailableGuard:
         if response.status < 500 or urlsplit(request.url).path != "/robots.txt":
             return response
         assert self.crawler.stats is not None
-        self.crawler.stats.set_value("newsmon/robots_unavailable", f"HTTP {response.status}")
+        host = urlsplit(request.url).hostname or ""
+        # Judged per outlet: the run fails for the outlets on this host.
+        self.crawler.stats.set_value(
+            f"newsmon/robots_unavailable/{host}", f"HTTP {response.status}"
+        )
         logger.warning("%s answered HTTP %d: not crawling this run", request.url, response.status)
         return response.replace(status=200, body=ROBOTS_DISALLOW_ALL)

@@ -6,10 +6,10 @@ import logging
 from typing import Any, Self
 
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DropItem, NotConfigured
-from sqlalchemy.orm import sessionmaker
+from scrapy.exceptions import DropItem
 
-from newsmon.db.engine import Access, open_engine
+from newsmon.account import key
+from newsmon.db.crawl import CrawlDatabase
 from newsmon.db.store import Outcome, record_story
 from newsmon.instants import now
 from newsmon.items import Story
@@ -47,38 +47,32 @@ class ValidatePipeline:
 
 
 class StorePipeline:
-    """Writes each story to the database at `NEWSMON_DB`, with its revisions.
+    """Writes each story, with its revisions, through the crawl's database (CrawlDatabase).
 
     One commit per story, so a run that is stopped keeps everything it fetched.
     """
 
-    def __init__(self, crawler: Crawler, db: str) -> None:
+    def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.engine = open_engine(db, Access.WRITE)
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.database = CrawlDatabase.of(crawler)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        db = crawler.settings.get("NEWSMON_DB")
-        if not db:
-            raise NotConfigured("NEWSMON_DB is not set")
-        return cls(crawler, db)
-
-    def close_spider(self) -> None:
-        self.engine.dispose()
+        return cls(crawler)
 
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, Story):
             return item
-        with self.sessions.begin() as session:
+        with self.database.transaction() as session:
             outcome = record_story(session, item, now())
         logger.log(
             logging.INFO if outcome in _TOLD else logging.DEBUG,
-            "%s %s: %s",
+            "%s %s %s: %s",
+            item.source,
             outcome.value,
             item.article_id,
             item.title,
         )
         assert self.crawler.stats is not None
-        self.crawler.stats.inc_value(f"newsmon/articles/{outcome.value}")
+        self.crawler.stats.inc_value(key(item.source, f"articles/{outcome.value}"))
         return item

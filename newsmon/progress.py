@@ -33,6 +33,7 @@ class CrawlProgress:
             redirect_stdout=False,
         )
         self.task = self.progress.add_task("starting", total=None)
+        self.outlets: list[str] = []
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -52,12 +53,13 @@ class CrawlProgress:
         return progress
 
     def spider_opened(self, spider: Spider) -> None:
+        self.outlets = [o.name for o in getattr(spider, "outlets", [])]
         self.progress.start()
         self.update()
 
     def update(self, *args: Any, **kwargs: Any) -> None:
         assert self.crawler.stats is not None
-        counts = Counts.from_stats(self.crawler.stats.get_stats())
+        counts = Counts.total(self.crawler.stats.get_stats(), self.outlets)
         self.progress.update(
             self.task,
             description=(

@@ -7,19 +7,18 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, Select, func, select, text
+from sqlalchemy import Engine, Select, and_, func, or_, select, text
 from sqlalchemy.orm import Session
 
+from newsmon import sites
 from newsmon.db.models import RevisionRow, StoryRow
 from newsmon.instants import parse_user_instant
 from newsmon.items import CONTENT_FIELDS, IDENTITY_FIELDS, STORY_FIELDS
-from newsmon.kbs import SOURCE
-from newsmon.kbs.urls import SECTIONS, StoryKey, story_key
 
 STORY_COLUMNS = (*STORY_FIELDS, "revision", "first_seen_at", "last_seen_at")
 REVISION_COLUMNS = (*IDENTITY_FIELDS, "revision", "kind", *CONTENT_FIELDS, "seen_at")
@@ -70,6 +69,7 @@ class Filters:
     by: str = "written"  # or "updated": the last update, else the written time
     section: str | None = None
     search: str | None = None
+    outlets: tuple[str, ...] = ()  # stories of these outlets (sources) only; empty: all
 
 
 def _time_column(by: str) -> Any:
@@ -86,6 +86,8 @@ def filtered(query: Select[Any], filters: Filters) -> Select[Any]:
         query = query.where(column < filters.until)
     if filters.section:
         query = query.where(func.lower(StoryRow.section) == _section_label(filters.section))
+    if filters.outlets:
+        query = query.where(StoryRow.source.in_(filters.outlets))
     if filters.search:
         check_search(filters.search)
         matching = text("SELECT rowid FROM stories_fts WHERE stories_fts MATCH :match")
@@ -94,9 +96,23 @@ def filtered(query: Select[Any], filters: Filters) -> Select[Any]:
 
 
 def _section_label(section: str) -> str:
-    """A section's label (Politics) or the site's id for it (Po, po), as stored, lower case."""
-    ids = {key.casefold(): label for key, label in SECTIONS.items()}
+    """A section's label (Politics) or a site's id for it (Po, po), as stored, lower case."""
+    ids = {alias.casefold(): label for alias, label in sites.section_aliases().items()}
     return ids.get(section.casefold(), section).casefold()
+
+
+def check_outlets(engine: Engine, outlets: Sequence[str]) -> None:
+    """Refuse an outlet no stored story is from."""
+    with Session(engine) as session:
+        found = set(
+            session.scalars(select(StoryRow.source).where(StoryRow.source.in_(outlets)).distinct())
+        )
+        missing = [o for o in outlets if o not in found]
+        if not missing:
+            return
+        stored = session.scalars(select(StoryRow.source).distinct().order_by(StoryRow.source))
+        known = ", ".join(stored) or "none yet"
+    raise QueryError(f"no story is from outlet {missing[0]!r}; the stored outlets are: {known}")
 
 
 def check_section(engine: Engine, section: str) -> None:
@@ -206,23 +222,31 @@ class History:
     revisions: list[dict[str, Any]]
 
 
-def find_story(engine: Engine, ident: str, *, lang: str = "e") -> History | None:
-    """A story by its Seq_Code (in `lang`) or by any URL of it."""
+def find_story(
+    engine: Engine, ident: str, *, lang: str | None = None, outlets: Sequence[str] = ()
+) -> History | None:
+    """A story by its outlet's id for it (a KBS Seq_Code) or by any URL of it, in `lang` and
+    `outlets` when given. QueryError when `ident` names stories of several outlets."""
     ident = ident.strip()
     if re.fullmatch(r"\d+", ident, flags=re.ASCII):
-        key: StoryKey | None = StoryKey(lang, str(int(ident)))
+        candidates: list[tuple[str | None, str]] = [(lang, str(int(ident)))]
+    elif ident.startswith(("http://", "https://")):
+        candidates = [(lang or found, id_) for found, id_ in sites.story_ids(ident)]
     else:
-        key = story_key(ident, allowed_hosts=None, default_lang=lang)
-    if key is None:
         raise QueryError(f"not a story id or story URL: {ident!r}")
+    names = [
+        and_(StoryRow.article_id == id_, *([StoryRow.lang == lg] if lg else []))
+        for lg, id_ in candidates
+    ]
+    query = select(StoryRow).where(or_(*names)).limit(2)
+    if outlets:
+        query = query.where(StoryRow.source.in_(outlets))
     with Session(engine) as session:
-        row = session.scalar(
-            select(StoryRow).where(
-                StoryRow.source == SOURCE,
-                StoryRow.lang == key.lang,
-                StoryRow.article_id == key.article_id,
-            )
-        )
-        if row is None:
+        rows = session.scalars(query).all()
+        if len(rows) > 1:
+            which = ", ".join(f"{r.source} ({r.lang or '-'})" for r in rows)
+            raise QueryError(f"{ident} names stories of several outlets: {which}; add --outlet")
+        if not rows:
             return None
+        row = rows[0]
         return History(_record(row), [_revision_record(r) for r in row.revisions])

@@ -10,7 +10,7 @@ from scrapy.crawler import AsyncCrawlerProcess
 from scrapy.settings import Settings
 
 from newsmon import logs
-from newsmon.spiders.kbs import KbsSpider
+from newsmon.spiders.outlets import OutletSpider
 
 # An unreachable robots.txt is logged with a traceback; the run's verdict already says the site
 # could not be reached, in one line. Shown with -vv.
@@ -30,15 +30,15 @@ def project_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
 def run_crawl(
     settings: Settings, *, verbose: int = 0, log_file: str | None = None, **spider_args: Any
 ) -> dict[str, Any]:
-    """Crawl with `KbsSpider(**spider_args)`, logging as `newsmon.logs` says for `verbose` and
-    `log_file`, and return the run's stats."""
+    """Crawl with `OutletSpider(**spider_args)`, logging as `newsmon.logs` says for `verbose`
+    and `log_file`, and return the run's stats."""
     process = AsyncCrawlerProcess(settings)
     # After the process has configured logging, which resets the levels of Scrapy's loggers.
     logs.configure(verbose, log_file)
     if verbose < 2:
         for name in _NOISY:
             logging.getLogger(name).setLevel(logging.CRITICAL)
-    crawler = process.create_crawler(KbsSpider)
+    crawler = process.create_crawler(OutletSpider)
     process.crawl(crawler, **spider_args)
     process.start()
     assert crawler.stats is not None

@@ -37,7 +37,10 @@ DOWNLOADER_MIDDLEWARES = {
     "newsmon.middlewares.OffsiteRedirectGuard": 650,
 }
 EXTENSIONS = {
-    # Before the ledger, so the progress display is gone when the ledger prints the summary.
+    # Extensions connect to signals in this order. The database's owner first, so it is open
+    # when the others use it; the progress display before the ledger, so it is gone when the
+    # ledger prints the summary.
+    "newsmon.db.crawl.CrawlDatabase": -20,
     "newsmon.progress.CrawlProgress": -10,
     "newsmon.ledger.RunLedger": 0,
 }

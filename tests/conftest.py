@@ -100,7 +100,8 @@ def story_fetches(site: FixtureSite) -> Counter[int]:
 
 
 SUMMARY = re.compile(
-    r"newsmon: run \d+ \w+: (\d+) pages fetched \((\d+) listing, (\d+) feed, (\d+) story\); "
+    r"newsmon: [\w.-]+ run \d+ \w+: "
+    r"(\d+) pages fetched \((\d+) listing, (\d+) feed, (\d+) story\); "
     r"(\d+) new, (\d+) updated \((\d+) silent\), (\d+) unchanged, (\d+) stale; "
     r"(\d+)(?: \([^)]*\))? dropped; (\d+)(?: \([^)]*\))? failed"
 )

@@ -224,7 +224,7 @@ def test_scrapy_crawl_from_the_repo_root_runs_the_same_pipelines(
             "-m",
             "scrapy",
             "crawl",
-            "kbs",
+            "newsmon",
             "-a",
             f"base_url={origin}",
             "-a",

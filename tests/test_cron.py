@@ -18,7 +18,7 @@ from conftest import crawl, crawl_in_background, story_fetches, summary, wait_fo
 from newsmon.cli import main
 from newsmon.demo.site import FixtureSite, Page
 from newsmon.instants import format_instant
-from newsmon.kbs.times import KST
+from newsmon.sites.kbs.times import KST
 
 LISTING = "/service/news_list.htm?lang=e&id=Po&page="
 FEED = "/rss/rss_news.htm?lang=e&id=Po"
@@ -272,7 +272,12 @@ def test_a_second_signal_stops_at_once_without_harm(
     assert slow.returncode == 1
     assert query(db, "PRAGMA integrity_check") == [("ok",)]  # also with a hot WAL
     assert runs(db)[0][1] == "interrupted"
-    assert stderr.decode().strip().splitlines()[-1].startswith("newsmon: run 1 interrupted: ")
+    assert (
+        stderr.decode()
+        .strip()
+        .splitlines()[-1]
+        .startswith("newsmon: kbs-world run 1 interrupted: ")
+    )
     again = crawl(origin, db)
     assert again.returncode == 0, again.stderr
 
@@ -327,7 +332,7 @@ def test_robots_txt_answering_5xx_means_do_not_crawl(
     db = tmp_path / "news.db"
     result = crawl(origin, db, "-s", "RETRY_TIMES=1")
     assert result.returncode == 1
-    assert "robots.txt answered HTTP 503: not crawling this run" in result.stderr
+    assert "robots.txt of 127.0.0.1 answered HTTP 503: not crawling this run" in result.stderr
     assert set(site.requests) == {"/robots.txt"}
 
 
@@ -364,7 +369,7 @@ def test_quiet_and_log_file(site: FixtureSite, origin: str, tmp_path: Path) -> N
     lines = log.read_text().splitlines()
     # newsmon's events: the run, each story stored, the summary; no Scrapy log without -vv
     assert lines[0].endswith(
-        "run 1 started: base_url " + origin + ", lang e, max_pages 3, section Po"
+        "kbs-world run 1 started: base_url " + origin + ", lang e, max_pages 3, section Po"
     )
     assert sum(" new " in line for line in lines) == 26 and len(lines) == 28
     assert lines[-1].endswith(
@@ -377,7 +382,8 @@ def test_quiet_and_log_file(site: FixtureSite, origin: str, tmp_path: Path) -> N
     idle = crawl(origin, db, "-q", "--log-file", str(log))
     assert idle.returncode == 0, idle.stderr
     added = log.read_text().splitlines()[len(lines) :]
-    assert len(added) == 2 and "run 2 started" in added[0] and "run 2 ok: 2 pages" in added[1]
+    assert len(added) == 2 and "kbs-world run 2 started" in added[0]
+    assert "kbs-world run 2 ok: 2 pages" in added[1]
 
     debug = crawl(origin, db, "-q", "-vv", "--log-file", str(log))
     assert debug.returncode == 0 and "[scrapy" not in debug.stderr
@@ -395,11 +401,13 @@ def test_verbose_shows_newsmon_events_and_very_verbose_scrapy(
     verbose = crawl(origin, tmp_path / "verbose.db", "-v")
     assert verbose.returncode == 0
     lines = verbose.stderr.splitlines()
-    assert lines[0].endswith(f" run 1 started: base_url {origin}, lang e, max_pages 3, section Po")
+    assert lines[0].endswith(
+        f" kbs-world run 1 started: base_url {origin}, lang e, max_pages 3, section Po"
+    )
     events = [line.split(" ", 1)[1] for line in lines[1:]]
-    assert sum(e.startswith("new ") for e in events) == 25 == len(events) - 1
-    assert [e for e in events if not e.startswith("new ")] == [
-        f"WARNING newsmon.ledger: failed (http_404): https://world.kbs.co.kr/service/"
+    assert sum(e.startswith("kbs-world new ") for e in events) == 25 == len(events) - 1
+    assert [e for e in events if not e.startswith("kbs-world new ")] == [
+        f"WARNING newsmon.ledger: kbs-world failed (http_404): https://world.kbs.co.kr/service/"
         f"news_view.htm?lang=e&Seq_Code={missing}: story page: HTTP 404"
     ]
     debug = crawl(origin, tmp_path / "debug.db", "-vv")
@@ -418,6 +426,7 @@ def test_runs_lists_the_ledger_and_shows_a_run(
     header, *rows = listing.output.splitlines()
     assert header.split() == [
         "run",
+        "outlet",
         "started",
         "took",
         "status",
@@ -431,12 +440,22 @@ def test_runs_lists_the_ledger_and_shows_a_run(
     ]
     assert [row.split()[0] for row in rows] == ["2", "1"]
     # run 2: listing pages 1-2, the feed and the failing story; run 1 stored 26 stories
-    assert rows[0].split()[3:10] == ["ok", "3", "0", "0", "0", "0", "1"]
-    assert rows[1].split()[3:10] == ["ok", "31", "26", "0", "0", "0", "0"]
+    assert rows[0].split()[1:11] == [
+        "kbs-world",
+        *rows[0].split()[2:4],
+        "ok",
+        "3",
+        "0",
+        "0",
+        "0",
+        "0",
+        "1",
+    ]
+    assert rows[1].split()[4:11] == ["ok", "31", "26", "0", "0", "0", "0"]
 
     one = CliRunner().invoke(main, ["runs", "2", "--db", str(crawled)])
     assert one.exit_code == 0, one.output
-    assert one.output.startswith("run 2: ok\n")
+    assert one.output.startswith("run 2 (kbs-world): ok\n")
     url = f"https://world.kbs.co.kr/service/news_view.htm?lang=e&Seq_Code={story['article_id']}"
     assert f"fetch  http_404  {url}  story page: HTTP 404" in one.output
 

@@ -135,6 +135,8 @@ def test_a_0_1_0_database_opens_with_every_row_intact(old_db: Path, tmp_path: Pa
         ]
         if table == "feeds":  # feeds now remember their selection, unknown for old ones
             expected = [{**row, "filters": None} for row in expected]
+        if table == "runs":  # every run of 0.1.0 was of its one outlet, KBS WORLD
+            expected = [{**row, "outlet": "kbs-world"} for row in expected]
         assert after == expected, table
     conn = sqlite3.connect(old_db)
     try:
@@ -250,7 +252,7 @@ def test_a_crawl_migrates_a_0_1_0_database_and_carries_on(old_db: Path, original
         result = crawl(origin, old_db)
     assert result.returncode == 0, result.stderr
     # the run continues the ledger; every story 0.1.0 stored keeps its identity and history
-    assert result.stdout.startswith("newsmon: run 4 ok: ")
+    assert result.stdout.startswith("newsmon: kbs-world run 4 ok: ")
     stories = {r["article_id"]: r for r in rows(old_db, "stories")}
     for story in old["stories"]:
         now = stories[story["article_id"]]

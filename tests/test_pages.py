@@ -9,13 +9,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PAGES
+from conftest import PAGES as ALL_PAGES
 from scrapy.http import HtmlResponse, XmlResponse
 
 from newsmon.items import Discovery
-from newsmon.kbs.article import ParseError, parse_article
-from newsmon.kbs.listing import parse_feed, parse_listing
+from newsmon.sites.base import ParseError
+from newsmon.sites.kbs.article import parse_article
+from newsmon.sites.kbs.listing import parse_feed, parse_listing
 
+PAGES = ALL_PAGES / "kbs"
+SOURCE = "kbs-world"
 ARTICLE_FIELDS = (
     "lang",
     "article_id",
@@ -58,17 +61,19 @@ def test_article_pages(name: str, host_tz: str) -> None:
     if "error" in expected:
         url = "https://world.kbs.co.kr/service/news_view.htm?lang=e&Seq_Code=190000"
         with pytest.raises(ParseError) as info:
-            parse_article(HtmlResponse(url=url, body=page.read_bytes(), encoding="utf-8"))
+            parse_article(
+                HtmlResponse(url=url, body=page.read_bytes(), encoding="utf-8"), source=SOURCE
+            )
         assert info.value.field == expected["error"]
         return
-    story = parse_article(article_response(page, expected))
+    story = parse_article(article_response(page, expected), source=SOURCE)
     got = {name: _iso(getattr(story, name)) for name in ARTICLE_FIELDS}
     assert got == {name: expected[name] for name in ARTICLE_FIELDS}
 
 
 def test_the_seed_article_reads_as_its_reader_saw_it(host_tz: str) -> None:
     page = PAGES / "article_seed.html"
-    story = parse_article(article_response(page, _expected(page)))
+    story = parse_article(article_response(page, _expected(page)), source=SOURCE)
     assert story.written_at is not None and story.updated_at is not None
     assert story.written_at.isoformat() == "2023-10-20T06:38:59+00:00"
     assert story.updated_at.isoformat() == "2023-10-20T08:24:42+00:00"
@@ -83,6 +88,7 @@ def test_discovery_supplies_what_the_page_does_not(host_tz: str) -> None:
     story = parse_article(
         article_response(page, _expected(page)),
         Discovery(section="Politics", summary="S", listed_at=listed),
+        source=SOURCE,
     )
     assert (story.section, story.summary, story.listed_at) == ("Politics", "S", listed)
 
@@ -91,7 +97,7 @@ def test_parsing_leaves_the_response_untouched() -> None:
     page = PAGES / "article_seed.html"
     response = article_response(page, _expected(page))
     before = response.css("div.body_txt").get()
-    parse_article(response)
+    parse_article(response, source=SOURCE)
     assert response.css("div.body_txt").get() == before
 
 

@@ -71,7 +71,8 @@ def test_an_interactive_crawl_shows_live_progress(tmp_path: Path) -> None:
     assert "crawling: 0 pages fetched" in shown or "crawling: 1 pages fetched" in shown
     assert "26 new" in shown and "0 failed" in shown
     # the summary line goes to standard output, whole, without the display's escapes
-    assert stdout.startswith("newsmon: run 1 ok: 30 pages fetched") and ESCAPE not in stdout
+    assert stdout.startswith("newsmon: kbs-world run 1 ok: 30 pages fetched")
+    assert ESCAPE not in stdout
     assert (quiet_code, quiet_shown, quiet_stdout) == (0, "", "")
 
 

@@ -2,7 +2,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from newsmon.kbs.times import BadTimestamp, find_kst, find_labelled_kst, parse_rfc822
+from newsmon.sites.kbs.times import BadTimestamp, find_kst, find_labelled_kst, parse_rfc822
 
 
 def utc(*args: int) -> datetime:

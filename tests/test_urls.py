@@ -1,6 +1,6 @@
 import pytest
 
-from newsmon.kbs.urls import (
+from newsmon.sites.kbs.urls import (
     StoryKey,
     canonical_url,
     feed_url,

@@ -66,7 +66,6 @@ def assert_usage_error(result: Result, *names: str) -> None:
         (["export", "--section", "Foo"], ["'--section'", "'Foo'", "Politics"]),
         (["export", "--raw", "--format", "json"], ["'--raw'", "applies to CSV"]),
         (["export", "-o", ""], ["'-o' / '--output'", "needs a file name"]),
-        (["show", "1", "--lang", "zz"], ["'--lang'", "'zz'"]),
         (["articles", "--limit", "99999999999999999999"], ["'--limit'", "99999999999999999999"]),
         (["runs", "99999999999999999999"], ["RUN_ID", "99999999999999999999"]),
         (["export", "--format", "xml"], ["'--format'", "'xml'"]),

@@ -1,17 +1,18 @@
-"""What the database already knows of a section's stories: which are stored or have failed, and
+"""What the database already knows of an outlet's stories: which are stored or have failed, and
 when each was last checked. The spider reads it to decide what to fetch."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from newsmon.db.models import FailureRow, StoryRow
-from newsmon.kbs.urls import StoryKey
 from newsmon.schedule import Schedule
+from newsmon.sites.base import StoryKey
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,7 @@ class Tracked:
     # Written time; for a story never fetched, its listing time or else its first failure.
     written_at: datetime
     checked_at: datetime
+    section: str | None = None
     summary: str | None = None
 
 
@@ -39,38 +41,42 @@ class Known:
         return [t for t in self.stories.values() if t.written_at >= start]
 
 
-def load_known(engine: Engine, *, source: str, lang: str, section: str | None) -> Known:
-    """Every stored or failed story of `source`/`lang` (and `section`, when given)."""
+def load_known(session: Session, *, source: str, lang: str, sections: Sequence[str]) -> Known:
+    """Every stored or failed story of `source`/`lang` in `sections` (any, when empty)."""
     stories: dict[StoryKey, Tracked] = {}
-    with Session(engine) as session:
-        query = select(
-            StoryRow.article_id, StoryRow.written_at, StoryRow.checked_at, StoryRow.summary
-        ).where(StoryRow.source == source, StoryRow.lang == lang)
-        if section is not None:
-            query = query.where(StoryRow.section == section)
-        for article_id, written_at, checked_at, summary in session.execute(query):
-            key = StoryKey(lang, article_id)
-            stories[key] = Tracked(key, written_at, checked_at, summary=summary)
+    query = select(
+        StoryRow.article_id,
+        StoryRow.written_at,
+        StoryRow.checked_at,
+        StoryRow.section,
+        StoryRow.summary,
+    ).where(StoryRow.source == source, StoryRow.lang == lang)
+    if sections:
+        query = query.where(StoryRow.section.in_(sections))
+    for article_id, written_at, checked_at, section, summary in session.execute(query):
+        key = StoryKey(lang, article_id)
+        stories[key] = Tracked(key, written_at, checked_at, section, summary)
 
-        failed = (
-            select(
-                FailureRow.article_id,
-                func.max(FailureRow.listed_at),
-                func.min(FailureRow.occurred_at),
-                func.max(FailureRow.occurred_at),
-            )
-            .where(
-                FailureRow.source == source,
-                FailureRow.lang == lang,
-                FailureRow.article_id.is_not(None),
-            )
-            .group_by(FailureRow.article_id)
+    failed = (
+        select(
+            FailureRow.article_id,
+            FailureRow.section,
+            func.max(FailureRow.listed_at),
+            func.min(FailureRow.occurred_at),
+            func.max(FailureRow.occurred_at),
         )
-        if section is not None:
-            failed = failed.where(FailureRow.section == section)
-        for article_id, listed_at, first, last in session.execute(failed):
-            key = StoryKey(lang, article_id)
-            if key not in stories:
-                # min/max keep the column's type, so these come back as aware UTC instants.
-                stories[key] = Tracked(key, listed_at or first, last)
+        .where(
+            FailureRow.source == source,
+            FailureRow.lang == lang,
+            FailureRow.article_id.is_not(None),
+        )
+        .group_by(FailureRow.article_id, FailureRow.section)
+    )
+    if sections:
+        failed = failed.where(FailureRow.section.in_(sections))
+    for article_id, section, listed_at, first, last in session.execute(failed):
+        key = StoryKey(lang, article_id)
+        if key not in stories:
+            # min/max keep the column's type, so these come back as aware UTC instants.
+            stories[key] = Tracked(key, listed_at or first, last, section)
     return Known(stories)

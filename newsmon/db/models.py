@@ -19,7 +19,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from newsmon.db.types import UTCDateTime
 
 # The number of the last migration (newsmon/db/migrations/versions), which these models match.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 class Base(DeclarativeBase):
@@ -91,16 +91,19 @@ class RevisionRow(Base):
 
 
 class RunRow(Base):
-    """One `newsmon crawl` (or `scrapy crawl`): the ledger operators read."""
+    """One outlet's part of one `newsmon crawl` (or `scrapy crawl`): the ledger operators read."""
 
     __tablename__ = "runs"
+    __table_args__ = (Index("ix_runs_outlet", "outlet", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The outlet's name (the source of its stories); null only where no outlet was recorded.
+    outlet: Mapped[str | None] = mapped_column(String(40))
     started_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
-    # running, ok, failed, interrupted, locked
+    # newsmon.kinds.RunStatus: running, ok, failed, interrupted, locked
     status: Mapped[str] = mapped_column(String(16))
-    # The run's arguments as JSON: section, lang, base_url, max_pages, full, recheck, since.
+    # The run's arguments as JSON: the outlet's options, max_pages, full, recheck, since.
     arguments: Mapped[str] = mapped_column(Text)
     pid: Mapped[int]
     pages: Mapped[int] = mapped_column(default=0)

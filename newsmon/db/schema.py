@@ -22,6 +22,15 @@ APPLICATION_ID = 0x6E6D6F6E  # "nmon"
 _RELEASE_0_1_0 = frozenset({"stories", "revisions", "runs", "failures", "feeds"})
 
 
+_STATE = """
+SELECT a.application_id, v.user_version, m.name
+FROM pragma_application_id AS a, pragma_user_version AS v
+LEFT JOIN sqlite_master AS m
+    ON m.type IN ('table', 'view') AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'
+ORDER BY m.name
+"""
+
+
 class Kind(enum.Enum):
     EMPTY = "empty"  # no tables at all: newsmon may make its schema here
     NEWSMON = "newsmon"
@@ -42,16 +51,13 @@ class State:
 def read_state(conn: Connection) -> State:
     if conn.dialect.name != "sqlite":
         return _read_state_generic(conn)
-    application_id = conn.exec_driver_sql("PRAGMA application_id").scalar()
-    user_version = conn.exec_driver_sql("PRAGMA user_version").scalar() or 0
+    # One statement, so one snapshot: read apart, the header and the tables could straddle
+    # the commit of a migration that another process is making.
+    rows = conn.exec_driver_sql(_STATE).all()
+    application_id, user_version = rows[0][0], rows[0][1] or 0
     if application_id == APPLICATION_ID:
         return State(Kind.NEWSMON, user_version)
-    tables = tuple(
-        conn.exec_driver_sql(
-            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') "
-            "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name"
-        ).scalars()
-    )
+    tables = tuple(name for _, _, name in rows if name)
     if application_id == 0 and not tables:
         return State(Kind.EMPTY)
     if application_id == 0 and user_version == 1 and set(tables) >= _RELEASE_0_1_0:

@@ -19,8 +19,8 @@ from importlib import resources
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from newsmon.kbs.times import KST
-from newsmon.kbs.urls import SECTIONS
+from newsmon.sites.kbs.times import KST
+from newsmon.sites.kbs.urls import SECTIONS
 
 PER_PAGE = 10
 FEED_ITEMS = 10

@@ -7,9 +7,10 @@ host names and any parameter order, so raw URLs are never compared.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date
 from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
+
+from newsmon.sites.base import StoryKey
 
 CANONICAL_ORIGIN = "https://world.kbs.co.kr"
 SITE_HOSTS = frozenset({"world.kbs.co.kr", "rki.kbs.co.kr"})
@@ -32,14 +33,6 @@ SECTIONS = {
 LANGUAGES = frozenset("ekcjfgsrvia")
 
 _DIGITS = re.compile(r"\d+")
-
-
-@dataclass(frozen=True, order=True)
-class StoryKey:
-    """What makes two links the same story."""
-
-    lang: str
-    article_id: str
 
 
 def _query(url: str) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""Turning KBS WORLD markup into the text a reader sees."""
+"""Turning a page's markup into the text a reader sees, for every site's parsers."""
 
 from __future__ import annotations
 

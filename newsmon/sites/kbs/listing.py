@@ -1,6 +1,6 @@
 """Reading listing pages, the daily archive and the RSS feed into the stories they point to.
 
-Pure functions: a response in, `Listed` entries out, in page order.
+Pure functions: a response in, `Entry` records out, in page order.
 """
 
 from __future__ import annotations
@@ -11,14 +11,16 @@ from datetime import datetime
 from parsel import Selector
 from scrapy.http import TextResponse
 
-from newsmon.kbs.text import clean_summary, squash
-from newsmon.kbs.times import BadTimestamp, find_kst, parse_rfc822
-from newsmon.kbs.urls import SITE_HOSTS, StoryKey, canonical_url, resolve_story_link
+from newsmon.sites.base import StoryKey
+from newsmon.sites.kbs.times import BadTimestamp, find_kst, parse_rfc822
+from newsmon.sites.kbs.urls import SITE_HOSTS, canonical_url, resolve_story_link
+from newsmon.sites.text import clean_summary, squash
 
 
 @dataclass(frozen=True)
-class Listed:
-    """A story as a listing or feed shows it."""
+class Entry:
+    """A story as a listing or feed shows it; `category` is the section label a page (the daily
+    archive) names for it."""
 
     key: StoryKey
     url: str
@@ -40,10 +42,10 @@ _ENTRIES_FALLBACK = (
 
 def parse_listing(
     response: TextResponse, *, allowed_hosts: frozenset[str] = SITE_HOSTS
-) -> list[Listed]:
+) -> list[Entry]:
     """The stories of a listing page (`news_list.htm`) or daily archive (`news_today.htm`)."""
     articles = response.css(_ENTRIES) or response.xpath(_ENTRIES_FALLBACK)
-    entries: list[Listed] = []
+    entries: list[Entry] = []
     for article in articles:
         href = (
             article.css("h2 a::attr(href)").get()
@@ -54,7 +56,7 @@ def parse_listing(
             continue
         title = squash(" ".join(article.css("h2 ::text").getall())) or None
         entries.append(
-            Listed(
+            Entry(
                 key=key,
                 url=canonical_url(key),
                 title=title,
@@ -68,18 +70,18 @@ def parse_listing(
 
 def parse_feed(
     response: TextResponse, *, allowed_hosts: frozenset[str] = SITE_HOSTS
-) -> list[Listed]:
+) -> list[Entry]:
     """The stories of an RSS feed. Parsed as XML whatever the Content-Type says: an HTML parser
     would lose `<link>` text and CDATA."""
     feed = Selector(body=response.body, type="xml", encoding=response.encoding)
-    entries: list[Listed] = []
+    entries: list[Entry] = []
     for item in feed.xpath("//channel/item | //item[not(ancestor::channel)]"):
         link = squash(item.xpath("link/text()").get()) or squash(item.xpath("guid/text()").get())
         key = resolve_story_link(link, response.url, allowed_hosts=allowed_hosts)
         if key is None:
             continue
         entries.append(
-            Listed(
+            Entry(
                 key=key,
                 url=canonical_url(key),
                 title=squash(item.xpath("title/text()").get()) or None,
@@ -98,7 +100,7 @@ def _time_or_none(text: str) -> datetime | None:
         return None
 
 
-def _unique(entries: list[Listed]) -> list[Listed]:
+def _unique(entries: list[Entry]) -> list[Entry]:
     seen: set[StoryKey] = set()
     out = []
     for e in entries:

@@ -9,22 +9,10 @@ from urllib.parse import urljoin
 from scrapy.http import TextResponse
 
 from newsmon.items import Discovery, Story
-from newsmon.kbs import SOURCE
-from newsmon.kbs.text import join_paragraphs, paragraphs, squash
-from newsmon.kbs.times import BadTimestamp, find_labelled_kst
-from newsmon.kbs.urls import StoryKey, canonical_url, story_key
-
-
-class ParseError(ValueError):
-    """The page is not a story newsmon can store; `field` names what could not be read."""
-
-    def __init__(self, field: str, reason: str, *, missing: bool = False) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field = field
-        self.reason = reason
-        # A short slug for counting: `no_body` (not found) or `bad_written_at` (found, unreadable).
-        self.kind = f"{'no' if missing else 'bad'}_{field}"
-
+from newsmon.sites.base import ParseError, StoryKey
+from newsmon.sites.kbs.times import BadTimestamp, find_labelled_kst
+from newsmon.sites.kbs.urls import canonical_url, story_key
+from newsmon.sites.text import join_paragraphs, paragraphs, squash
 
 # Inside the body but not part of the story.
 _NOT_BODY = (
@@ -48,10 +36,12 @@ def parse_article(
     response: TextResponse,
     discovery: Discovery | None = None,
     *,
+    source: str,
     key: StoryKey | None = None,
 ) -> Story:
-    """Read a story page. `key` names the story when the response URL does not (a mirror);
-    `discovery` supplies what the page itself does not carry (section, summary, listing time)."""
+    """Read a story page of the outlet `source`. `key` names the story when the response URL
+    does not (a mirror); `discovery` supplies what the page itself does not carry (section,
+    summary, listing time)."""
     discovery = discovery or Discovery()
     # The spider only fetches the site's hosts or the mirror it was pointed at, so any host the
     # response came from may name the story.
@@ -67,7 +57,7 @@ def parse_article(
     written_at, updated_at = _times(response)
 
     return Story(
-        source=SOURCE,
+        source=source,
         lang=key.lang,
         article_id=key.article_id,
         url=url,

@@ -1,0 +1,79 @@
+"""The one owner of the database during a crawl.
+
+A Scrapy extension: it opens one engine when the spider opens (making or migrating the database
+as need be), lends sessions to the run ledger, the store pipeline and the spider (which find it
+with `crawler.get_extension`), and disposes of the engine when the crawl engine stops, after
+every component has written its last.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Self
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from newsmon.db.engine import Access, open_engine
+from newsmon.db.known import Known, load_known
+from newsmon.sites.base import Outlet
+
+
+class CrawlDatabase:
+    def __init__(self, db: str) -> None:
+        self.db = db
+        self._engine: Engine | None = None
+        self._sessions: sessionmaker[Session] | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        db = crawler.settings.get("NEWSMON_DB")
+        if not db:
+            raise NotConfigured("NEWSMON_DB is not set")
+        owner = cls(db)
+        # Extensions connect in order of priority: this one first, so the database is open
+        # before the ledger's own spider_opened takes the lock and records the run.
+        crawler.signals.connect(owner.open, signal=signals.spider_opened)
+        crawler.signals.connect(owner.close, signal=signals.engine_stopped)
+        return owner
+
+    @classmethod
+    def of(cls, crawler: Crawler) -> CrawlDatabase:
+        owner = crawler.get_extension(cls)
+        if owner is None:
+            raise RuntimeError("the CrawlDatabase extension is not enabled (EXTENSIONS)")
+        return owner
+
+    def open(self, spider: Spider | None = None) -> None:
+        if self._engine is None:
+            self._engine = open_engine(self.db, Access.CREATE)
+            self._sessions = sessionmaker(self._engine, expire_on_commit=False)
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            raise RuntimeError("the database is opened when the spider opens")
+        return self._engine
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A session in a transaction, committed at the end of the block."""
+        assert self._sessions is not None, "the database is opened when the spider opens"
+        with self._sessions.begin() as session:
+            yield session
+
+    def known(self, outlet: Outlet) -> Known:
+        """What is stored or failed of `outlet`'s stories."""
+        with self.transaction() as session:
+            return load_known(
+                session, source=outlet.name, lang=outlet.lang, sections=outlet.sections
+            )

@@ -1,0 +1,41 @@
+"""The names newsmon gives to states and kinds of things, each an enum so a typo is an error.
+
+They are `StrEnum`s: stored in the database and shown to users as their plain values.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class RunStatus(enum.StrEnum):
+    """What became of a run (one row of the run ledger per outlet)."""
+
+    RUNNING = "running"  # in progress, or killed: the next run marks it interrupted
+    OK = "ok"
+    FAILED = "failed"
+    INTERRUPTED = "interrupted"  # a signal, or --max-time
+    LOCKED = "locked"  # another run held the database's lock
+
+
+class Stage(enum.StrEnum):
+    """Where a page stopped on its way to becoming a story."""
+
+    FETCH = "fetch"  # no usable answer
+    PARSE = "parse"  # the page did not read as a story
+    VALIDATE = "validate"  # it read, but lacks what a stored story needs
+
+
+class PageKind(enum.StrEnum):
+    """What a fetched page was for."""
+
+    LISTING = "listing"
+    FEED = "feed"
+    ARCHIVE = "archive"
+    STORY = "story"
+
+    @property
+    def is_index(self) -> bool:
+        """An index page decides what else to fetch: if it fails, the run cannot vouch for
+        what it did not see."""
+        return self is not PageKind.STORY

@@ -1,0 +1,325 @@
+"""The spider: decides which index and story pages of each outlet to fetch, nothing more.
+
+It knows sites only through their profiles (`newsmon.sites.base.Outlet`). A routine run reads
+each outlet's first index pages (feeds, listing page 1) and walks a paged listing on only while
+it shows stories the database does not know, fetches those, and re-fetches stored stories the
+re-check schedule says are due. `full` walks whole listings and re-fetches everything; `recheck`
+re-fetches every story written within a window; `since` backfills from an outlet's archive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any, TypeVar
+
+import scrapy
+from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
+from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from newsmon import signals
+from newsmon.config import ConfigError, OverrideError, find, load
+from newsmon.db.crawl import CrawlDatabase
+from newsmon.db.known import Known
+from newsmon.items import Discovery, PageFailure, Story
+from newsmon.kinds import PageKind, Stage
+from newsmon.middlewares import OffsiteRedirect
+from newsmon.schedule import Schedule, parse_duration
+from newsmon.sites.base import IndexPage, Listed, Outlet, ParseError, StoryKey
+
+T = TypeVar("T")
+
+DEFAULT_MAX_PAGES = 3
+
+
+class ArgumentError(ValueError):
+    """A spider argument that cannot be used; `argument` names it."""
+
+    def __init__(self, argument: str, message: str) -> None:
+        super().__init__(message)
+        self.argument = argument
+
+
+def _argument(name: str, parse: Callable[[Any], T], value: Any) -> T:
+    try:
+        return parse(value)
+    except (ValueError, FileNotFoundError) as exc:
+        reason = str(exc)
+        # Most reasons name the value already; say it where they do not.
+        message = (
+            reason if repr(value) in reason or str(value) in reason else f"{value!r}: {reason}"
+        )
+        raise ArgumentError(name, message) from None
+
+
+def _flag(value: Any) -> bool:
+    # Spider arguments arrive as strings from `scrapy crawl -a full=1`.
+    return str(value).strip().lower() in ("1", "true", "yes", "on")
+
+
+def _names(value: str | Sequence[str] | None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    names = value.split(",") if isinstance(value, str) else value
+    return tuple(n.strip() for n in names if n.strip())
+
+
+@dataclass
+class _Walk:
+    """One outlet's part of a run."""
+
+    outlet: Outlet
+    known: Known = field(default_factory=lambda: Known({}))
+    scheduled: set[StoryKey] = field(default_factory=set)
+    # Keys seen on each listing's earlier pages (by listing tag).
+    listed: dict[str, set[StoryKey]] = field(default_factory=dict)
+
+
+class OutletSpider(scrapy.Spider):
+    """Arguments: outlet (names, comma-separated; default: every configured outlet), config (a
+    newsmon.toml; default: NEWSMON_CONFIG, ./newsmon.toml, or the built-in outlet), section,
+    lang, base_url (options of the outlets that take them: with no config file, the built-in
+    KBS outlet), max_pages (listing pages to walk, default 3), full (walk everything, re-fetch
+    everything), recheck (a duration such as `6h`: re-fetch stories written within it), since
+    (a date: backfill from the outlets' archives)."""
+
+    name = "newsmon"
+
+    def __init__(
+        self,
+        outlet: str | Sequence[str] | None = None,
+        config: str | None = None,
+        section: str | Sequence[str] | None = None,
+        lang: str | None = None,
+        base_url: str | None = None,
+        max_pages: int | str = DEFAULT_MAX_PAGES,
+        full: bool | str = False,
+        recheck: str | None = None,
+        since: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        overrides = {"section": section, "lang": lang, "base_url": base_url}
+        try:
+            loaded = load(find(config), overrides=overrides)
+        except OverrideError as exc:
+            raise ArgumentError(exc.key, str(exc)) from None
+        except (ConfigError, FileNotFoundError) as exc:
+            raise ArgumentError("config", str(exc)) from None
+        outlets = _argument("outlet", loaded.select, _names(outlet))
+        self.max_pages = _argument("max_pages", int, max_pages)
+        if self.max_pages < 1:
+            raise ArgumentError("max_pages", f"{max_pages!r}: must be at least 1")
+        self.full = _flag(full)
+        self.recheck = _argument("recheck", parse_duration, recheck) if recheck else None
+        self.since = _argument("since", date.fromisoformat, since) if since else None
+        if self.since is not None:
+            self._check_since(outlets, self.since)
+        self.walks = {o.name: _Walk(o) for o in outlets}
+        self.allowed_domains = sorted(set().union(*(o.hosts for o in outlets)))
+        # What the ledger records of each outlet's run.
+        run = {"max_pages": self.max_pages, "full": self.full, "recheck": recheck}
+        self.arguments = {
+            o.name: {**o.arguments(), **run, "since": since if self._backfills(o) else None}
+            for o in outlets
+        }
+
+    @property
+    def outlets(self) -> list[Outlet]:
+        return [w.outlet for w in self.walks.values()]
+
+    def _check_since(self, outlets: Iterable[Outlet], since: date) -> None:
+        reasons = []
+        for outlet in outlets:
+            try:
+                outlet.check_since(since)
+            except ValueError as exc:
+                reasons.append(str(exc))
+        if len(reasons) == len(list(outlets)):
+            raise ArgumentError("since", "; ".join(dict.fromkeys(reasons)))
+
+    def _backfills(self, outlet: Outlet) -> bool:
+        if self.since is None:
+            return False
+        try:
+            outlet.check_since(self.since)
+        except ValueError:
+            return False
+        return True
+
+    def allowed_hosts(self, request: scrapy.Request) -> frozenset[str]:
+        """The hosts the request's outlet may be redirected to."""
+        walk = self.walks.get(request.meta.get("newsmon_outlet", ""))
+        return walk.outlet.hosts if walk else frozenset(self.allowed_domains)
+
+    # --- what to fetch first -----------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        database = CrawlDatabase.of(self.crawler)
+        for walk in self.walks.values():
+            # Read after the run has its lock (spider_opened), so it sees the last run's writes.
+            walk.known = database.known(walk.outlet)
+            since = self.since if self._backfills(walk.outlet) else None
+            for page in walk.outlet.first_pages(since=since):
+                yield self._index_request(walk, page)
+        for walk in self.walks.values():
+            for request in self._recheck_requests(walk):
+                yield request
+
+    def _recheck_requests(self, walk: _Walk) -> Iterator[scrapy.Request]:
+        """Stored (or failed) stories due by the schedule, and all those written within the
+        `recheck` window."""
+        now = datetime.now(UTC)
+        schedule = Schedule.parse(self.settings["NEWSMON_RECHECK_SCHEDULE"])
+        chosen = {t.key: t for t in walk.known.due(schedule, now)}
+        if self.recheck is not None:
+            chosen.update((t.key, t) for t in walk.known.written_since(now - self.recheck))
+        self._count(walk, "rechecks", len(chosen))
+        newest_first = sorted(chosen.values(), key=lambda t: t.written_at, reverse=True)
+        yield from self._story_requests(
+            walk, ((t.key, Discovery(section=t.section, summary=t.summary)) for t in newest_first)
+        )
+
+    def _index_request(self, walk: _Walk, page: IndexPage) -> scrapy.Request:
+        return scrapy.Request(
+            page.url,
+            callback=self.parse_index,
+            errback=self.on_error,
+            cb_kwargs={"page": page, "outlet": walk.outlet.name},
+            meta={"newsmon_page": page.kind, "newsmon_outlet": walk.outlet.name},
+            priority=10,  # index pages before stories: they decide what else to fetch
+        )
+
+    # --- index pages -------------------------------------------------------------------------
+
+    def parse_index(
+        self, response: Response, page: IndexPage, outlet: str
+    ) -> Iterator[scrapy.Request]:
+        walk = self.walks[outlet]
+        self._count(walk, f"pages/{page.kind}")
+        entries = walk.outlet.read_index(page, self._text(response))
+        if not entries and page.always_lists:
+            where = f"listing page {page.number}" if page.kind is PageKind.LISTING else "the feed"
+            self._set(walk, "drift/empty_page", f"{where} shows no story links ({response.url})")
+        if page.kind is not PageKind.LISTING:
+            yield from self._discovered(walk, entries)
+            return
+        # Repeats are judged against earlier pages of the same listing only: a feed overlaps
+        # page 1 by design, while a listing that repeats itself has run past its end.
+        earlier = walk.listed.setdefault(page.tag, set())
+        repeated = all(e.key in earlier for e in entries)
+        earlier.update(e.key for e in entries)
+        unknown = [e for e in entries if e.key not in walk.known]
+        yield from self._discovered(walk, entries)
+        following = walk.outlet.next_listing(page)
+        if not entries or repeated or following is None:
+            self.logger.debug("%s: listing page %d is its last", outlet, page.number)
+        elif self.full:
+            yield self._index_request(walk, following)
+        elif not unknown:
+            self.logger.debug("%s: listing page %d shows no unknown story", outlet, page.number)
+        elif page.number >= self.max_pages:
+            self.logger.debug("%s: listing page cap (%d) reached", outlet, self.max_pages)
+        else:
+            yield self._index_request(walk, following)
+
+    def _discovered(self, walk: _Walk, entries: Iterable[Listed]) -> Iterator[scrapy.Request]:
+        """Fetch what the database does not know yet (everything, in a full run)."""
+        wanted = (e for e in entries if self.full or e.key not in walk.known)
+        yield from self._story_requests(
+            walk,
+            (
+                (e.key, Discovery(section=e.section, summary=e.summary, listed_at=e.listed_at))
+                for e in wanted
+            ),
+        )
+
+    def _story_requests(
+        self, walk: _Walk, wanted: Iterable[tuple[StoryKey, Discovery]]
+    ) -> Iterator[scrapy.Request]:
+        for key, discovery in wanted:
+            if key in walk.scheduled:
+                continue
+            walk.scheduled.add(key)
+            yield scrapy.Request(
+                walk.outlet.fetch_url(key),
+                callback=self.parse_story,
+                errback=self.on_error,
+                cb_kwargs={"key": key, "discovery": discovery, "outlet": walk.outlet.name},
+                meta={"newsmon_page": PageKind.STORY, "newsmon_outlet": walk.outlet.name},
+            )
+
+    # --- stories -----------------------------------------------------------------------------
+
+    def parse_story(
+        self, response: Response, key: StoryKey, discovery: Discovery, outlet: str
+    ) -> Iterator[Story]:
+        walk = self.walks[outlet]
+        self._count(walk, f"pages/{PageKind.STORY}")
+        try:
+            yield walk.outlet.parse_story(self._text(response), key, discovery)
+        except ParseError as exc:
+            self._fail(response.request, Stage.PARSE, exc.kind, str(exc))
+
+    def on_error(self, failure: Failure) -> None:
+        request = failure.request  # type: ignore[attr-defined]
+        page = request.meta.get("newsmon_page", "page")
+        if failure.check(HttpError):
+            status = failure.value.response.status
+            kind, reason = f"http_{status}", f"HTTP {status}"
+            if wait := request.meta.get("newsmon_retry_after"):
+                reason += f" (Retry-After: {wait})"
+        elif failure.check(DownloadCancelledError) and "max size" in failure.getErrorMessage():
+            kind, reason = "too_large", f"refused ({failure.getErrorMessage()})"
+        elif failure.check(OffsiteRedirect):
+            kind, reason = "offsite_redirect", failure.getErrorMessage()
+        elif failure.check(IgnoreRequest):
+            # Scrapy's own refusals, such as robots.txt.
+            reason = failure.getErrorMessage()
+            kind = "robots_forbidden" if "robots" in reason.lower() else "ignored"
+        else:
+            kind = "network"
+            reason = f"no answer ({failure.type.__name__}: {failure.getErrorMessage()})"
+        self._fail(request, Stage.FETCH, kind, f"{page} page: {reason}")
+
+    # --- helpers -----------------------------------------------------------------------------
+
+    def _text(self, response: Response) -> TextResponse:
+        if not isinstance(response, TextResponse):
+            raise ParseError(
+                "content", f"not a text response ({type(response).__name__})", missing=True
+            )
+        return response
+
+    def _count(self, walk: _Walk, key: str, n: int = 1) -> None:
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value(f"newsmon/{walk.outlet.name}/{key}", n)
+
+    def _set(self, walk: _Walk, key: str, value: Any) -> None:
+        assert self.crawler.stats is not None
+        self.crawler.stats.set_value(f"newsmon/{walk.outlet.name}/{key}", value)
+
+    def _fail(self, request: scrapy.Request, stage: Stage, kind: str, reason: str) -> None:
+        """Report a page that did not become a story; a story page names its story (from the
+        request's callback arguments), so it can be retried."""
+        outlet = self.walks[request.meta["newsmon_outlet"]].outlet
+        key: StoryKey | None = request.cb_kwargs.get("key")
+        discovery: Discovery | None = request.cb_kwargs.get("discovery")
+        failure = PageFailure(
+            # A story is recorded under its canonical URL, like stored stories, whatever mirror
+            # it was fetched from (the run's arguments name the mirror).
+            url=outlet.canonical_url(key) if key else request.url,
+            stage=stage,
+            kind=kind,
+            reason=reason,
+            page=PageKind(request.meta.get("newsmon_page", PageKind.STORY)),
+            source=outlet.name,
+            lang=key.lang if key else None,
+            article_id=key.article_id if key else None,
+            section=discovery.section if discovery else None,
+            listed_at=discovery.listed_at if discovery else None,
+        )
+        self.crawler.signals.send_catch_log(signals.page_failed, failure=failure)
