@@ -97,11 +97,20 @@ def load(path: Path | None, *, overrides: Mapping[str, Any] | None = None) -> Co
         return Config(None, (_outlet(Path("(built in)"), _Lines(""), 0, {**BUILTIN}, overrides),))
     try:
         text = path.read_text(encoding="utf-8")
-        document = tomllib.loads(text)
     except OSError as exc:
         raise ConfigError(path, None, f"cannot read it: {exc.strerror}") from None
     except UnicodeDecodeError:
         raise ConfigError(path, None, "is not UTF-8 text") from None
+    return load_text(text, path, overrides=overrides)
+
+
+def load_text(
+    text: str, path: Path = Path("(text)"), *, overrides: Mapping[str, Any] | None = None
+) -> Config:
+    """The outlets of a config file's text (`path` names it in errors)."""
+    overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
+    try:
+        document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(path, None, f"is not valid TOML: {exc}") from None
     lines = _Lines(text)

@@ -139,3 +139,16 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = newsmon("demo", "--db", "demo.db", cwd=folder, timeout=240)
     assert result.returncode == 0, result.stderr
     return folder / "demo.db"
+
+
+@pytest.fixture(scope="session")
+def reactor() -> Iterator[None]:
+    """Twisted's asyncio reactor, installed (never run) in the test process, for components
+    tested in process with Scrapy's get_crawler."""
+    from scrapy.utils.reactor import install_reactor
+
+    install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
+    from twisted.internet import reactor as installed
+
+    yield
+    installed._asyncioEventloop.close()  # type: ignore[attr-defined]

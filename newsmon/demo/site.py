@@ -99,7 +99,7 @@ class FixtureSite:
         chosen = [s for s in self.stories.values() if s["section_id"] == section]
         return sorted(chosen, key=lambda s: s["article_id"], reverse=True)
 
-    def handle(self, target: str) -> Page:
+    def handle(self, target: str, host: str = "") -> Page:
         self.requests.append(target)
         self.request_times.append(time.monotonic())
         for prefix, pages in self.queued.items():

@@ -109,7 +109,10 @@ class OutletSpider(scrapy.Spider):
             raise ArgumentError(exc.key, str(exc)) from None
         except (ConfigError, FileNotFoundError) as exc:
             raise ArgumentError("config", str(exc)) from None
-        outlets = _argument("outlet", loaded.select, _names(outlet))
+        try:
+            outlets = loaded.select(_names(outlet))
+        except ValueError as exc:
+            raise ArgumentError("outlet", str(exc)) from None
         self.max_pages = _argument("max_pages", int, max_pages)
         if self.max_pages < 1:
             raise ArgumentError("max_pages", f"{max_pages!r}: must be at least 1")

@@ -226,7 +226,7 @@ def _image(response: TextResponse, ld: dict[str, Any]) -> str | None:
 def _body(response: TextResponse, ld: dict[str, Any], title: str) -> str:
     body = _article_body(ld.get("articleBody"))
     if _words(body) < MIN_BODY_WORDS:
-        body = _main_text(response)
+        body = _main_text(response, title)
     if _words(body) < MIN_BODY_WORDS or squash(body) == title:
         raise ParseError(
             "body", "no article text (JSON-LD articleBody, or the page's main text)", missing=True
@@ -238,13 +238,12 @@ def _article_body(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         return ""
     if "<" not in value:
-        # Plain text: its line breaks are its paragraphs.
-        blocks = [squash(b) for b in re.split(r"\n\s*\n|\r\n\s*\r\n", value)]
-        return "\n\n".join(b for b in blocks if b)
+        # Plain text: its lines are its paragraphs.
+        return "\n\n".join(line for line in map(squash, value.splitlines()) if line)
     return join_paragraphs(paragraphs(lxml_html.fragment_fromstring(value, create_parent="div")))
 
 
-def _main_text(response: TextResponse) -> str:
+def _main_text(response: TextResponse, title: str) -> str:
     import trafilatura  # imported when a page needs it: it takes a while to load
 
     text = trafilatura.extract(
@@ -257,8 +256,11 @@ def _main_text(response: TextResponse) -> str:
         # Its cache would drop paragraphs it saw on an earlier page: a re-fetch would lose text.
         deduplicate=False,
     )
-    lines = [squash(line) for line in (text or "").splitlines()]
-    return "\n\n".join(line for line in lines if line)
+    lines = [line for line in map(squash, (text or "").splitlines()) if line]
+    # The extractor may keep the headline as the text's first line; the title has it already.
+    if lines and lines[0].casefold() == title.casefold():
+        lines.pop(0)
+    return "\n\n".join(lines)
 
 
 def _words(text: str) -> int:

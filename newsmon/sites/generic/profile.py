@@ -70,7 +70,9 @@ def _zone(value: Any) -> ZoneInfo:
 
 
 def _hosts(value: Any) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(h, str) and h.strip() for h in value):
+    if not isinstance(value, list | tuple) or not all(
+        isinstance(h, str) and h.strip() for h in value
+    ):
         raise ValueError('a list of host names, e.g. ["www.example.com"]')
     return tuple(h.strip().lower() for h in value)
 
