@@ -552,14 +552,19 @@ def outlets(db: str, config: str | None) -> None:
         click.echo(f"\nstories of outlets not configured here: {', '.join(others)}")
 
 
-def next_steps(db: str, story: int | None = None) -> list[str]:
+def next_steps(db: str, story: str | None = None) -> list[str]:
     """Commands to try on a database, as `newsmon demo` prints them."""
     command = _command_name()
     where = f"--db {shlex.quote(db)}"
     steps = [f"{command} articles {where}", f"{command} search {where} budget"]
     if story is not None:
-        steps.append(f"{command} show {where} {story} --diff")
-    return [*steps, f"{command} export {where} --format csv", f"{command} runs {where}"]
+        steps.append(f"{command} show {where} {shlex.quote(story)} --diff")
+    return [
+        *steps,
+        f"{command} articles {where} --outlet meridian",
+        f"{command} export {where} --format csv",
+        f"{command} runs {where}",
+    ]
 
 
 def _command_name() -> str:

@@ -110,16 +110,25 @@ def test_every_command_is_documented(command: list[str]) -> None:
 def test_demo_runs_offline(tmp_path: Path) -> None:
     result = newsmon("demo", "--db", "demo.db", cwd=tmp_path, timeout=240)
     assert result.returncode == 0, result.stderr
-    assert (
+    lines = [line for line in result.stdout.splitlines() if line.startswith("newsmon: ")]
+    assert [line.split(" pages fetched")[0] for line in lines] == [
+        "newsmon: kbs-world run 1 ok: 29",
+        "newsmon: meridian run 2 ok: 8",
+        "newsmon: kbs-world run 3 ok: 4",  # a routine run fetches only the new story
+        "newsmon: meridian run 4 ok: 1",  # nothing new, nothing due: the feed alone
+        "newsmon: kbs-world run 5 ok: 10",
+        "newsmon: meridian run 6 ok: 4",
+    ]
+    assert lines[0].endswith(
         "25 new, 0 updated (0 silent), 0 unchanged, 0 stale; 0 dropped; 1 (http_404: 1) failed"
-        in (result.stdout)
     )
-    assert "4 pages fetched (2 listing, 1 feed, 1 story); 1 new, 0 updated" in result.stdout
-    assert "0 new, 2 updated (1 silent)" in result.stdout
-    assert "26 stories, 28 revisions in demo.db" in result.stdout
+    assert "6 new, 0 updated (0 silent), 0 unchanged, 0 stale; 1 (no_body: 1) dropped" in lines[1]
+    assert "1 new, 0 updated" in lines[2]
+    assert all("0 new, 2 updated (1 silent)" in line for line in lines[4:])
+    assert "32 stories, 36 revisions in demo.db" in result.stdout
     # the commands it suggests work as shown
     steps = result.stdout.split("Look at what was stored (times are UTC):\n")[1].splitlines()
-    assert len(steps) == 5 and all("--db demo.db" in step for step in steps)
+    assert len(steps) == 6 and all("--db demo.db" in step for step in steps)
     for step in steps:
         argv = shlex.split(step)
         assert Path(argv[0]).name == "newsmon"
@@ -127,4 +136,4 @@ def test_demo_runs_offline(tmp_path: Path) -> None:
         assert shown.returncode == 0 and shown.stdout.strip(), (step, shown.stderr)
         assert "no stories match" not in shown.stdout
     again = newsmon("demo", "--db", "demo.db", cwd=tmp_path, timeout=240)
-    assert "26 stories, 28 revisions in demo.db" in again.stdout
+    assert "32 stories, 36 revisions in demo.db" in again.stdout

@@ -45,15 +45,15 @@ def test_the_format_follows_the_extension(db: Path, tmp_path: Path, name: str, f
     target = tmp_path / name
     result = newsmon(db, "export", "-o", str(target))
     assert result.exit_code == 0, result.output
-    assert result.output == f"26 stories written to {target}\n"
+    assert result.output == f"32 stories written to {target}\n"
     text = target.read_text("utf-8")
     assert text.startswith(first)
     if name.endswith(".json"):
-        assert len(json.loads(text)) == 26
+        assert len(json.loads(text)) == 32
     elif name.endswith(".csv"):
-        assert len(list(csv.DictReader(io.StringIO(text)))) == 26
+        assert len(list(csv.DictReader(io.StringIO(text)))) == 32
     else:
-        assert len([json.loads(line) for line in text.splitlines()]) == 26
+        assert len([json.loads(line) for line in text.splitlines()]) == 32
 
 
 def test_a_format_that_contradicts_the_file_is_refused(db: Path, tmp_path: Path) -> None:
@@ -73,14 +73,14 @@ def test_a_format_that_contradicts_the_file_is_refused(db: Path, tmp_path: Path)
 def test_sections_by_label_or_id_in_any_case(db: Path) -> None:
     for section in ("Politics", "politics", "Po", "po", "PO"):
         result = newsmon(db, "articles", "--section", section, "--format", "jsonl")
-        assert result.exit_code == 0 and len(result.output.splitlines()) == 26, section
+        assert result.exit_code == 0 and len(result.output.splitlines()) == 32, section
 
 
 def test_dash_is_standard_output(db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     result = newsmon(db, "export", "-o", "-", "--format", "json")
     assert result.exit_code == 0
-    assert len(json.loads(result.output)) == 26
+    assert len(json.loads(result.output)) == 32
     assert not (tmp_path / "-").exists()
     assert json.loads(newsmon(db, "articles", "--format", "json", "--limit", "2").output)
 
@@ -119,7 +119,7 @@ def test_only_an_earlier_export_is_replaced(db: Path, tmp_path: Path) -> None:
 
 def test_feeds_keep_their_selection_and_can_be_listed_reset_and_removed(db: Path) -> None:
     first = newsmon(db, "export", "--feed", "politics", "--section", "Politics")
-    assert first.exit_code == 0 and len(first.output.splitlines()) == 26
+    assert first.exit_code == 0 and len(first.output.splitlines()) == 32
     assert newsmon(db, "export", "--feed", "politics", "--section", "Politics").output == ""
 
     other = newsmon(db, "export", "--feed", "politics", "--revisions")

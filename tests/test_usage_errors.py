@@ -138,7 +138,7 @@ def test_no_input_ends_in_a_traceback(option: list[str], demo_db: Path, tmp_path
         if result.exit_code:
             assert len(result.output.splitlines()) == 1, (value, result.output)
     conn = sqlite3.connect(db)
-    assert conn.execute("SELECT count(*) FROM stories").fetchone() == (26,)
+    assert conn.execute("SELECT count(*) FROM stories").fetchone() == (32,)
     conn.close()
 
 

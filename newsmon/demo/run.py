@@ -7,6 +7,7 @@ import json
 import sqlite3
 import subprocess
 import sys
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,9 +16,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from newsmon.cli_query import next_steps
+from newsmon.config import CONFIG_FILE
 from newsmon.db.engine import Access, open_engine
 from newsmon.db.models import RevisionRow, StoryRow
 from newsmon.db.wal import file_uri
+from newsmon.demo.meridian import FEED_PATH, SECTION, TIMEZONE, MeridianSite
 from newsmon.demo.server import serve
 from newsmon.demo.site import FixtureSite
 from newsmon.instants import format_instant, now
@@ -26,19 +29,11 @@ from newsmon.instants import format_instant, now
 FAST = ("-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False")
 
 
-def crawl_command(origin: str, db: str, *extra: str) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "newsmon",
-        "crawl",
-        "--base-url",
-        origin,
-        "--db",
-        db,
-        *FAST,
-        *extra,
-    ]
+def crawl_command(origin: str | None, db: str, *extra: str) -> list[str]:
+    """`newsmon crawl` in a subprocess, of the built-in outlet from the mirror at `origin`, or
+    (with `--config` among `extra`) of a config file's outlets."""
+    mirror = ["--base-url", origin] if origin else []
+    return [sys.executable, "-m", "newsmon", "crawl", *mirror, "--db", db, *FAST, *extra]
 
 
 def change_site(site: FixtureSite) -> list[int]:
@@ -139,35 +134,84 @@ def break_a_page(site: FixtureSite) -> int:
     return missing
 
 
+def change_meridian(site: MeridianSite) -> list[str]:
+    """The Meridian Herald updates one story and quietly retitles another."""
+    site.update_story(
+        1002,
+        modified=site.later(timedelta(minutes=20)),
+        paragraphs=[
+            *site.stories[1002]["paragraphs"],
+            "The commission added two public hearings to the comment period on Friday.",
+        ],
+    )
+    site.update_story(1003, title="Ministers Questioned Over Helicopter Procurement Delays")
+    return [site.path(site.stories[1002]), site.path(site.stories[1003])]
+
+
+def demo_config(folder: Path, kbs: str, meridian: str) -> Path:
+    """The demo's newsmon.toml: KBS WORLD Politics from its offline copy, and the Meridian
+    Herald, a generic outlet, from its feed."""
+    path = folder / CONFIG_FILE
+    path.write_text(
+        f"""[[outlets]]
+name = "kbs-world"
+site = "kbs"
+section = "Po"
+base_url = "{kbs}"
+
+[[outlets]]
+name = "meridian"
+site = "generic"
+feed = "{meridian}{FEED_PATH}"
+section = "{SECTION}"
+timezone = "{TIMEZONE}"
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
 def run_demo(db: str) -> int:
     prepare(db)
-    site = FixtureSite.bundled()
-    missing = break_a_page(site)
-    with serve(site) as origin:
-        click.echo(f"Serving the offline copy of KBS WORLD Politics at {origin}")
+    kbs, meridian = FixtureSite.bundled(), MeridianSite.bundled()
+    missing = break_a_page(kbs)
+    with (
+        serve(kbs) as kbs_origin,
+        serve(meridian) as meridian_origin,
+        tempfile.TemporaryDirectory(prefix="newsmon-demo-") as folder,
+    ):
+        config = demo_config(Path(folder), kbs_origin, meridian_origin)
+        click.echo(
+            f"Serving an offline copy of KBS WORLD Politics at {kbs_origin}, and The Meridian "
+            f"Herald, an invented outlet with a feed, at {meridian_origin}."
+        )
         steps = [
             (
-                f"First crawl into {db}: every story is new, but story {missing}, whose page "
-                "answers 404: that is recorded as a failure, and the story retried later.",
+                f"First crawl into {db}: every story is new, but KBS story {missing}, whose page "
+                "answers 404, and a Meridian story withdrawn (no text): both are recorded as "
+                "failures, and retried later.",
                 (),
             ),
             (
-                "The site publishes a story, updates one and silently edits another.\n"
+                "KBS publishes a story, updates one and silently edits another; the Meridian "
+                "Herald updates one and retitles another.\n"
                 "A routine crawl (what cron runs) fetches only the new story:",
                 (),
             ),
             (
                 "A crawl with --recheck 2d re-fetches the last two days' stories and finds the "
-                "update and the edit:",
+                "updates and the edits:",
                 ("--recheck", "2d"),
             ),
         ]
-        changed: list[int] = []
+        changed: list[str] = []
         for number, (title, extra) in enumerate(steps):
             if number == 1:
-                changed = change_site(site)
+                changed = [str(n) for n in change_site(kbs)]
+                changed += [meridian_origin + path for path in change_meridian(meridian)]
             click.echo(title)
-            result = subprocess.run(crawl_command(origin, db, *extra), check=False)
+            command = crawl_command(None, db, "--config", str(config), *extra)
+            result = subprocess.run(command, check=False)
             if result.returncode:
                 return result.returncode
     show(db, changed)
@@ -178,7 +222,7 @@ def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def show(db: str, highlight: list[int]) -> None:
+def show(db: str, highlight: list[str]) -> None:
     engine = open_engine(db, Access.READ)
     with Session(engine) as session:
         total = session.scalar(select(func.count()).select_from(StoryRow))
@@ -187,14 +231,14 @@ def show(db: str, highlight: list[int]) -> None:
         rows = session.scalars(select(StoryRow).order_by(StoryRow.written_at.desc()).limit(8))
         for row in rows:
             click.echo(
-                f"  {row.article_id}  {format_instant(row.written_at)}  "
+                f"  {row.source:<9}  {format_instant(row.written_at)}  "
                 f"rev {row.revision}  {_cut(row.title, 70)}"
             )
         for article_id in highlight:
-            story = session.scalar(select(StoryRow).where(StoryRow.article_id == str(article_id)))
+            story = session.scalar(select(StoryRow).where(StoryRow.article_id == article_id))
             if story is None:
                 continue
-            click.echo(f"\nStory {story.article_id}: {story.title}")
+            click.echo(f"\n{story.source} story {story.article_id}: {story.title}")
             for rev in story.revisions:
                 when = (
                     f"updated {format_instant(rev.updated_at)}" if rev.updated_at else "no update"

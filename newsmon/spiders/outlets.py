@@ -182,8 +182,14 @@ class OutletSpider(scrapy.Spider):
             chosen.update((t.key, t) for t in walk.known.written_since(now - self.recheck))
         self._count(walk, "rechecks", len(chosen))
         newest_first = sorted(chosen.values(), key=lambda t: t.written_at, reverse=True)
+        # What is known of a story stands in for what its page may not say, as the listing's
+        # time did when it was first stored.
         yield from self._story_requests(
-            walk, ((t.key, Discovery(section=t.section, summary=t.summary)) for t in newest_first)
+            walk,
+            (
+                (t.key, Discovery(section=t.section, summary=t.summary, listed_at=t.written_at))
+                for t in newest_first
+            ),
         )
 
     def _index_request(self, walk: _Walk, page: IndexPage) -> scrapy.Request:
