@@ -107,6 +107,7 @@ def test_every_command_is_documented(command: list[str]) -> None:
     assert len(result.output.split("\n\n")[1].strip()) > 20
 
 
+@pytest.mark.slow
 def test_demo_runs_offline(tmp_path: Path) -> None:
     result = newsmon("demo", "--db", "demo.db", cwd=tmp_path, timeout=240)
     assert result.returncode == 0, result.stderr

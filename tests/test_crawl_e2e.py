@@ -22,6 +22,8 @@ from newsmon.demo.site import FixtureSite
 KST_OFFSET = timedelta(hours=9)
 HOUR = timedelta(hours=1)
 
+pytestmark = pytest.mark.slow  # crawls in subprocesses
+
 
 def utc_text(kst: str | None) -> str | None:
     """The stored UTC text of a Korea-time stamp, worked out independently of newsmon."""

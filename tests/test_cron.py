@@ -24,6 +24,8 @@ LISTING = "/service/news_list.htm?lang=e&id=Po&page="
 FEED = "/rss/rss_news.htm?lang=e&id=Po"
 MINUTE = timedelta(minutes=1)
 
+pytestmark = pytest.mark.slow  # crawls in subprocesses
+
 
 @pytest.fixture
 def crawled(site: FixtureSite, origin: str, tmp_path: Path) -> Path:

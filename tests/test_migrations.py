@@ -246,6 +246,7 @@ def test_a_newer_schema_is_refused_by_every_command(newer_db: Path) -> None:
     assert dump(newer_db) == before
 
 
+@pytest.mark.slow
 def test_a_crawl_migrates_a_0_1_0_database_and_carries_on(old_db: Path, original: Path) -> None:
     old = {table: rows(original, table) for table in TABLES}
     with serve(FixtureSite.bundled()) as origin:

@@ -16,7 +16,13 @@ from click.testing import CliRunner
 from conftest import newsmon, summary
 
 from newsmon.cli import main
-from newsmon.demo.meridian import FEED_PATH, TIMEZONE, MeridianSite
+from newsmon.demo.meridian import (
+    FEED_PATH,
+    LISTING_LINKS,
+    LISTING_PATH,
+    TIMEZONE,
+    MeridianSite,
+)
 from newsmon.demo.run import FAST
 from newsmon.demo.server import serve
 from newsmon.demo.site import FixtureSite
@@ -120,6 +126,26 @@ def _utc(kst: str) -> str:
     return (local - timedelta(hours=9)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def test_a_listing_page_besides_the_feed(
+    meridian: tuple[MeridianSite, str], tmp_path: Path
+) -> None:
+    site, origin = meridian
+    site.feed_items = 3  # older stories are on the section front only
+    config = outlets_config(tmp_path, kbs=None, meridian=origin)
+    with config.open("a") as f:
+        f.write(f'listing = "{origin}{LISTING_PATH}"\nlinks = "{LISTING_LINKS}"\n')
+    db = tmp_path / "news.db"
+    result = crawl(config, db)
+    assert result.returncode == 0, result.stderr
+    # the page with no time of its own is not in the feed either: nothing dates it
+    assert result.stdout == (
+        "newsmon: meridian run 1 ok: 9 pages fetched (1 listing, 1 feed, 7 story); 5 new, 0 "
+        "updated (0 silent), 0 unchanged, 0 stale; 2 (no_body: 1, no_written_time: 1) dropped; "
+        "0 failed\n"
+    )
+    assert "/economy/markets-today" not in site.requests
+
+
 def test_several_outlets_in_one_run(meridian: tuple[MeridianSite, str], tmp_path: Path) -> None:
     _, origin = meridian
     kbs_site = FixtureSite.bundled()
@@ -188,3 +214,23 @@ def test_scrapy_crawl_takes_a_config_too(
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert query(db, "SELECT count(*) FROM stories WHERE source = 'meridian'") == [(6,)]
+
+
+def test_a_kbs_outlet_of_several_sections(tmp_path: Path) -> None:
+    site = FixtureSite.bundled()
+    with serve(site) as kbs:
+        config = tmp_path / "newsmon.toml"
+        config.write_text(
+            f'[[outlets]]\nname = "kbs-world"\nsite = "kbs"\nsection = ["Po", "IK"]\n'
+            f'base_url = "{kbs}"\n'
+        )
+        result = crawl(config, tmp_path / "news.db")
+    assert result.returncode == 0, result.stderr
+    sections = dict(query(tmp_path / "news.db", "SELECT section, count(*) FROM stories GROUP BY 1"))
+    expected = {"Politics": len(site.politics("Po")), "Inter-Korea": len(site.politics("IK"))}
+    assert sections == expected and expected["Inter-Korea"] >= 1
+    # each section's feed and listing
+    assert {r.split("?")[1] for r in site.requests if r.startswith("/rss/")} == {
+        "lang=e&id=Po",
+        "lang=e&id=IK",
+    }

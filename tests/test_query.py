@@ -347,6 +347,7 @@ def test_views_for_sql_users(world: World) -> None:
         conn.close()
 
 
+@pytest.mark.slow
 def test_readers_work_while_a_crawl_writes(tmp_path: Path) -> None:
     site = FixtureSite.bundled()
     db = tmp_path / "busy.db"

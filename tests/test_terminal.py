@@ -10,6 +10,7 @@ import sys
 import threading
 from pathlib import Path
 
+import pytest
 from conftest import REPO, crawl_command
 
 from newsmon.demo.server import serve
@@ -57,6 +58,7 @@ def on_terminal(
     return process.returncode, shown.decode(errors="replace"), stdout
 
 
+@pytest.mark.slow
 def test_an_interactive_crawl_shows_live_progress(tmp_path: Path) -> None:
     with serve(FixtureSite.bundled()) as origin:
         code, shown, stdout = on_terminal(

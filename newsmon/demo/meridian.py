@@ -24,6 +24,9 @@ from newsmon.demo.site import Page
 from newsmon.sites.kbs.times import KST
 
 FEED_PATH = "/politics/rss.xml"
+# Its section front: the newest stories as links, for an outlet that reads a listing too.
+LISTING_PATH = "/politics/"
+LISTING_LINKS = "h2.headline a"
 SECTION = "Politics"
 TIMEZONE = "Asia/Seoul"  # the outlet writes its local times in Korea's zone
 _STAMP = "%Y-%m-%d %H:%M:%S"
@@ -37,6 +40,8 @@ def _local(text: str) -> datetime:
 class MeridianSite:
     stories: dict[int, dict[str, Any]] = field(default_factory=dict)
     requests: list[str] = field(default_factory=list)
+    # How many of the newest stories the feed lists (None: all); the listing shows them all.
+    feed_items: int | None = None
 
     @classmethod
     def bundled(cls, newest_at: datetime | None = None) -> MeridianSite:
@@ -84,13 +89,29 @@ class MeridianSite:
             return Page(200, "User-agent: *\nDisallow: /search\n", "text/plain; charset=utf-8")
         if path == FEED_PATH:
             return Page(200, self.feed(origin), "application/rss+xml; charset=utf-8")
+        if path == LISTING_PATH:
+            return Page(200, self.listing())
         for story in self.stories.values():
             if path == self.path(story):
                 return Page(200, RENDER[story["kind"]](story, self))
         return Page(404, "<html><body><h1>Page not found</h1></body></html>")
 
+    def listing(self) -> str:
+        """The section front: every story's headline links to it (relatively), among links to
+        other sections that are no stories of this outlet's."""
+        newest_first = sorted(self.stories.values(), key=lambda s: s["published"], reverse=True)
+        items = "\n".join(
+            f'<li><h2 class="headline"><a href="{self.path(s)}">{escape(s["title"])}</a></h2>'
+            f'<p class="teaser">{escape(s["summary"])}</p></li>'
+            for s in newest_first
+        )
+        body = f"""<main><h1>Politics</h1><ul class="stories">{items}</ul>
+<aside><a href="/economy/markets-today">Markets today</a></aside></main>"""
+        return _page("Politics", "", body)
+
     def feed(self, origin: str) -> str:
         newest_first = sorted(self.stories.values(), key=lambda s: s["published"], reverse=True)
+        newest_first = newest_first[: self.feed_items]
         items = "\n".join(
             f"""<item>
   <title>{escape(s["title"])}</title>
