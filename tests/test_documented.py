@@ -25,7 +25,7 @@ from newsmon.cli import main
 README = REPO / "README.md"
 SCHEMA = REPO / "docs" / "schema.md"
 # What the query commands take; crawl, demo and the rest need a network, a server or a shell.
-QUERY_COMMANDS = {"articles", "search", "show", "export", "feeds", "runs"}
+QUERY_COMMANDS = {"articles", "search", "show", "export", "feeds", "runs", "outlets"}
 # A plan step that reads a whole table in rowid order: a table scan, no index. (Walking an index
 # in order, `SCAN stories USING INDEX ...`, is how a newest-first list with a limit, or a whole
 # export, should read.)
