@@ -134,14 +134,15 @@ class OutletSpider(scrapy.Spider):
     def outlets(self) -> list[Outlet]:
         return [w.outlet for w in self.walks.values()]
 
-    def _check_since(self, outlets: Iterable[Outlet], since: date) -> None:
+    def _check_since(self, outlets: Sequence[Outlet], since: date) -> None:
+        """`since` must suit at least one outlet; the others read their index pages as usual."""
         reasons = []
         for outlet in outlets:
             try:
                 outlet.check_since(since)
             except ValueError as exc:
                 reasons.append(str(exc))
-        if len(reasons) == len(list(outlets)):
+        if len(reasons) == len(outlets):
             raise ArgumentError("since", "; ".join(dict.fromkeys(reasons)))
 
     def _backfills(self, outlet: Outlet) -> bool:
