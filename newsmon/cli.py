@@ -160,7 +160,6 @@ def crawl(
     Exit status: 0 every outlet's run succeeded (also when nothing was new); 1 one failed or
     was interrupted (the message says why); 2 usage error; 75 another run holds the lock.
     """
-    from newsmon.config import find as find_config
     from newsmon.crawl_settings import SettingError, check_overrides
     from newsmon.ledger import RUN_IDS, STATUS
     from newsmon.runner import project_settings, run_crawl
@@ -187,12 +186,6 @@ def crawl(
         "NEWSMON_SUMMARY": not quiet,
         "NEWSMON_PROGRESS": not quiet and sys.stderr.isatty(),
     }
-    if (section or lang) and find_config(config) is not None:
-        raise click.BadParameter(
-            "sets the built-in outlet; with a config file, sections and languages are set per "
-            "outlet (pick outlets with --outlet)",
-            param_hint="'--section' / '--lang'",
-        )
     spider_args: dict[str, Any] = {
         "config": config,
         "outlet": list(outlet),

@@ -106,6 +106,15 @@ def _check_selection(engine: Engine, selection: Selection) -> None:
         raise click.BadParameter(str(exc), param_hint="'--section'") from None
 
 
+def _short_id(article_id: str) -> str:
+    """A story's id as a table shows it: a URL (a generic outlet's id) by its last path segment,
+    so the title keeps its room. `--format jsonl` and `show URL` have it whole."""
+    if "://" not in article_id:
+        return article_id
+    tail = article_id.rstrip("/").rsplit("/", 1)[-1]
+    return "…/" + (tail if len(tail) <= 20 else tail[:19] + "…")
+
+
 def _when(value: datetime | None) -> str:
     return format_instant(value) if value else ""
 
@@ -148,7 +157,8 @@ def articles(
             return
         rows = [
             (
-                r["article_id"],
+                r["source"],
+                _short_id(r["article_id"]),
                 _when(r["written_at"]),
                 _when(r["updated_at"]),
                 r["section"] or "",
@@ -157,7 +167,7 @@ def articles(
             )
             for r in records
         ]
-    header = ("id", "written", "updated", "section", "rev", "title")
+    header = ("outlet", "id", "written", "updated", "section", "rev", "title")
     click.echo(table([header, *rows]) if rows else "no stories match")
 
 

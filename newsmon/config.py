@@ -25,12 +25,15 @@ from pathlib import Path
 from typing import Any
 
 from newsmon import sites
-from newsmon.sites.base import Outlet
+from newsmon.sites.base import OptionError, Outlet
 
 CONFIG_FILE = "newsmon.toml"
 CONFIG_ENV = "NEWSMON_CONFIG"
 # What newsmon watches without a config file; its name is the source of every story it stores.
 BUILTIN: Mapping[str, Any] = {"name": "kbs-world", "site": "kbs"}
+# Options the command line may give the built-in outlet only; others (base_url) apply to every
+# outlet whose profile takes them.
+BUILTIN_ONLY = frozenset({"section", "lang"})
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
 _COMMON = ("name", "site")
 
@@ -95,6 +98,12 @@ def load(path: Path | None, *, overrides: Mapping[str, Any] | None = None) -> Co
     overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
     if path is None:
         return Config(None, (_outlet(Path("(built in)"), _Lines(""), 0, {**BUILTIN}, overrides),))
+    for key in BUILTIN_ONLY & set(overrides):
+        raise OverrideError(
+            key,
+            "sets the built-in outlet; with a config file, sections and languages are set per "
+            "outlet (pick outlets with --outlet)",
+        )
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -112,7 +121,10 @@ def load_text(
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(path, None, f"is not valid TOML: {exc}") from None
+        found = re.search(r"\(at line (\d+), column \d+\)", str(exc))
+        reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        line = int(found.group(1)) if found else None
+        raise ConfigError(path, line, f"not valid TOML: {reason}") from None
     lines = _Lines(text)
     for key in document:
         if key != "outlets":
@@ -175,8 +187,8 @@ def _outlet(
             raise fail(key, str(exc)) from None
     try:
         return site.outlet(name, values)
-    except ValueError as exc:  # options that do not go together
-        raise fail(None, f"outlet {name!r}: {exc}") from None
+    except OptionError as exc:  # options that do not go together
+        raise fail(exc.key, str(exc)) from None
 
 
 class _Lines:

@@ -91,7 +91,14 @@ def test_without_a_file_the_built_in_outlet(
         (GOOD + '[[outlets]]\nname = "x"\nsite = "generic"\nfeed = "ftp://x"\n', 18,
          "feed: not an http(s) URL: 'ftp://x'"),
         (GOOD + '[[outlets]]\nname = "x"\nsite = "generic"\nfeed = "https://x.example/f"\n'
-         'listing = "https://x.example/"\n', 15, "outlet 'x': links: a listing needs the CSS"),
+         'listing = "https://x.example/"\n', 19, "listing: a listing needs `links`"),
+        (GOOD + '[[outlets]]\nname = "x"\nsite = "generic"\nfeed = "https://x.example/f"\n'
+         'links = "h2 a"\n', 19, "links: a listing needs `links`"),
+        (GOOD + '[[outlets]]\nname = "x"\nsite = "generic"\nfeed = "https://x.example/f"\n'
+         'listing = "https://x.example/"\nlinks = "h2 >>> a["\n', 20,
+         "links: not a CSS selector: 'h2 >>> a['"),
+        (GOOD.replace('"www.meridian-herald.example", ', ""), 14,
+         "hosts: lists not www.meridian-herald.example, where its feed or listing is"),
     ],
 )  # fmt: skip
 def test_mistakes_name_the_file_the_line_and_the_key(
@@ -106,7 +113,7 @@ def test_mistakes_name_the_file_the_line_and_the_key(
 
 def test_a_file_that_is_not_toml(tmp_path: Path) -> None:
     path = write(tmp_path, '[[outlets]]\nname = "x\n')
-    with pytest.raises(ConfigError, match=rf"^{path}: is not valid TOML: .*line 2"):
+    with pytest.raises(ConfigError, match=rf"^{path}:2: not valid TOML: Illegal character"):
         load(path)
 
 

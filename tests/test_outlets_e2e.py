@@ -112,6 +112,10 @@ def test_a_generic_outlet_from_feed_to_revisions(
     third = crawl(config, db)
     assert third.returncode == 0, third.stderr
     assert story_requests(site) == [] and FEED_PATH in site.requests
+    # nor after the outlet's section is relabelled: a story's identity is (source, lang, id)
+    config.write_text(config.read_text().replace('section = "Politics"', 'section = "Politik"'))
+    assert crawl(config, db).returncode == 0
+    assert story_requests(site) == []
 
     # and the story is found by the link the feed gave, tracking parameters and all
     tracked = site.link(origin, site.stories[1001])
@@ -195,6 +199,17 @@ def test_several_outlets_in_one_run(meridian: tuple[MeridianSite, str], tmp_path
     assert "no story is from outlet 'nobody'; the stored outlets are: kbs-world, meridian" in (
         nobody.output
     )
+
+
+def test_two_outlets_may_share_a_feed(meridian: tuple[MeridianSite, str], tmp_path: Path) -> None:
+    _, origin = meridian
+    config = outlets_config(tmp_path, kbs=None, meridian=origin)
+    text = config.read_text()
+    config.write_text(text.replace('name = "meridian"', 'name = "herald"') + "\n" + text)
+    result = crawl(config, tmp_path / "news.db")
+    assert result.returncode == 0, result.stderr
+    counts = query(tmp_path / "news.db", "SELECT source, count(*) FROM stories GROUP BY 1")
+    assert counts == [("herald", 6), ("meridian", 6)]
 
 
 def test_scrapy_crawl_takes_a_config_too(

@@ -90,9 +90,9 @@ def test_articles_newest_first_as_a_table(world: World) -> None:
     result = run(world, "articles", "--limit", "5")
     assert result.exit_code == 0, result.output
     header, *rows = result.output.splitlines()
-    assert header.split() == ["id", "written", "updated", "section", "rev", "title"]
+    assert header.split() == ["outlet", "id", "written", "updated", "section", "rev", "title"]
     newest = [str(s["article_id"]) for s in world.site.politics()[:5]]
-    assert [row.split()[0] for row in rows] == newest
+    assert [row.split()[:2] for row in rows] == [["kbs-world", n] for n in newest]
 
 
 def test_articles_filters(world: World) -> None:

@@ -74,6 +74,4 @@ class CrawlDatabase:
     def known(self, outlet: Outlet) -> Known:
         """What is stored or failed of `outlet`'s stories."""
         with self.transaction() as session:
-            return load_known(
-                session, source=outlet.name, lang=outlet.lang, sections=outlet.sections
-            )
+            return load_known(session, source=outlet.name, lang=outlet.lang)

@@ -3,7 +3,6 @@ when each was last checked. The spider reads it to decide what to fetch."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -41,8 +40,10 @@ class Known:
         return [t for t in self.stories.values() if t.written_at >= start]
 
 
-def load_known(session: Session, *, source: str, lang: str, sections: Sequence[str]) -> Known:
-    """Every stored or failed story of `source`/`lang` in `sections` (any, when empty)."""
+def load_known(session: Session, *, source: str, lang: str) -> Known:
+    """Every stored or failed story of `source` in `lang`. Its identity is (source, lang, id):
+    a section relabelled in the config (or another section of the same outlet) does not make
+    a stored story unknown."""
     stories: dict[StoryKey, Tracked] = {}
     query = select(
         StoryRow.article_id,
@@ -51,8 +52,6 @@ def load_known(session: Session, *, source: str, lang: str, sections: Sequence[s
         StoryRow.section,
         StoryRow.summary,
     ).where(StoryRow.source == source, StoryRow.lang == lang)
-    if sections:
-        query = query.where(StoryRow.section.in_(sections))
     for article_id, written_at, checked_at, section, summary in session.execute(query):
         key = StoryKey(lang, article_id)
         stories[key] = Tracked(key, written_at, checked_at, section, summary)
@@ -72,8 +71,6 @@ def load_known(session: Session, *, source: str, lang: str, sections: Sequence[s
         )
         .group_by(FailureRow.article_id, FailureRow.section)
     )
-    if sections:
-        failed = failed.where(FailureRow.section.in_(sections))
     for article_id, section, listed_at, first, last in session.execute(failed):
         key = StoryKey(lang, article_id)
         if key not in stories:

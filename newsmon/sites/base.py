@@ -68,6 +68,14 @@ class ParseError(ValueError):
         self.kind = f"{'no' if missing else 'bad'}_{field}"
 
 
+class OptionError(ValueError):
+    """Options of an outlet that do not go together; `key` names the one to change."""
+
+    def __init__(self, key: str, reason: str) -> None:
+        super().__init__(reason)
+        self.key = key
+
+
 @dataclass(frozen=True)
 class Option:
     """A key an outlet of a site takes in newsmon.toml. `read` checks and converts the value
@@ -139,7 +147,8 @@ class Site(ABC):
     @classmethod
     @abstractmethod
     def outlet(cls, name: str, values: Mapping[str, Any]) -> Outlet:
-        """An outlet from its checked options (every key of `options`, defaults filled in)."""
+        """An outlet from its checked options (every key of `options`, defaults filled in);
+        OptionError for options that do not go together."""
 
     @classmethod
     def story_ids(cls, url: str) -> list[tuple[str | None, str]]:

@@ -102,7 +102,8 @@ class OutletSpider(scrapy.Spider):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        overrides = {"section": section, "lang": lang, "base_url": base_url}
+        # `scrapy crawl -a section=Po,IK` gives one string; `newsmon crawl --section` a list.
+        overrides = {"section": _names(section) or None, "lang": lang, "base_url": base_url}
         try:
             loaded = load(find(config), overrides=overrides)
         except OverrideError as exc:
@@ -201,6 +202,9 @@ class OutletSpider(scrapy.Spider):
             cb_kwargs={"page": page, "outlet": walk.outlet.name},
             meta={"newsmon_page": page.kind, "newsmon_outlet": walk.outlet.name},
             priority=10,  # index pages before stories: they decide what else to fetch
+            # Each outlet reads its own pages, even where two outlets share one; Scrapy's
+            # duplicate filter would drop the second without a word.
+            dont_filter=True,
         )
 
     # --- index pages -------------------------------------------------------------------------
@@ -260,6 +264,7 @@ class OutletSpider(scrapy.Spider):
                 errback=self.on_error,
                 cb_kwargs={"key": key, "discovery": discovery, "outlet": walk.outlet.name},
                 meta={"newsmon_page": PageKind.STORY, "newsmon_outlet": walk.outlet.name},
+                dont_filter=True,  # `scheduled` keeps an outlet from asking twice
             )
 
     # --- stories -----------------------------------------------------------------------------

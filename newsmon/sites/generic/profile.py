@@ -24,11 +24,13 @@ from datetime import date
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from cssselect import SelectorError
+from parsel import Selector
 from scrapy.http import TextResponse
 
 from newsmon.items import Discovery, Story
 from newsmon.kinds import PageKind
-from newsmon.sites.base import IndexPage, Listed, Option, Outlet, Site, StoryKey
+from newsmon.sites.base import IndexPage, Listed, Option, OptionError, Outlet, Site, StoryKey
 from newsmon.sites.generic.feed import parse_feed
 from newsmon.sites.generic.page import Page, parse_page
 from newsmon.sites.generic.times import BadTime, read_time
@@ -62,6 +64,16 @@ def _optional_text(value: Any) -> str | None:
     return _text(value) or None if value is not None else None
 
 
+def _selector(value: Any) -> str | None:
+    selector = _optional_text(value)
+    if selector is not None:
+        try:
+            Selector(text="<html></html>").css(selector)
+        except SelectorError as exc:
+            raise ValueError(f"not a CSS selector: {selector!r} ({exc})") from None
+    return selector
+
+
 def _zone(value: Any) -> ZoneInfo:
     try:
         return ZoneInfo(_text(value))
@@ -88,7 +100,7 @@ class GenericSite(Site):
             "the IANA time zone of times written without an offset", _zone, default="UTC"
         ),
         "listing": Option("a page of story links to read besides the feed", _url),
-        "links": Option("the CSS selector of story links on the listing page", _optional_text),
+        "links": Option("the CSS selector of story links on the listing page", _selector),
         "hosts": Option(
             "the outlet's hosts (default: the feeds' and listing's)", _hosts, default=()
         ),
@@ -97,8 +109,19 @@ class GenericSite(Site):
 
     @classmethod
     def outlet(cls, name: str, values: Mapping[str, Any]) -> GenericOutlet:
-        if values["listing"] and not values["links"]:
-            raise ValueError("links: a listing needs the CSS selector of its story links")
+        if bool(values["listing"]) != bool(values["links"]):
+            raise OptionError(
+                "listing" if values["listing"] else "links",  # the one that is there
+                "a listing needs `links`, the CSS selector of its story links, and `links` a "
+                "listing to find them on",
+            )
+        own = {
+            host_of(u)
+            for u in (*values["feed"], *([values["listing"]] if values["listing"] else []))
+        }
+        if values["hosts"] and not own <= set(values["hosts"]):
+            missing = ", ".join(sorted(own - set(values["hosts"])))
+            raise OptionError("hosts", f"lists not {missing}, where its feed or listing is")
         return GenericOutlet(
             name,
             feeds=values["feed"],
