@@ -20,10 +20,9 @@ from newsmon.cli_options import (
     outlet_option,
     section_ids,
 )
-from newsmon.db.models import SCHEMA_VERSION
+from newsmon.config import DEFAULT_MAX_PAGES
 from newsmon.demo import DEMO_DB
 from newsmon.kinds import RunStatus
-from newsmon.spiders.outlets import DEFAULT_MAX_PAGES
 
 # A run's status as the exit status of `newsmon crawl`.
 EXIT_STATUS = {
@@ -268,6 +267,7 @@ def migrate(db: str) -> None:
     ask for it. The migration runs in one transaction: if it fails, the file stays as it was.
     """
     from newsmon.db.engine import Access, DatabaseProblem, OlderSchema, open_engine
+    from newsmon.db.models import SCHEMA_VERSION
 
     try:
         open_engine(db, Access.READ).dispose()

@@ -28,6 +28,8 @@ from newsmon import sites
 from newsmon.sites.base import OptionError, Outlet
 
 CONFIG_FILE = "newsmon.toml"
+# Listing pages a run walks at most, unless told otherwise.
+DEFAULT_MAX_PAGES = 3
 CONFIG_ENV = "NEWSMON_CONFIG"
 # What newsmon watches without a config file; its name is the source of every story it stores.
 BUILTIN: Mapping[str, Any] = {"name": "kbs-world", "site": "kbs"}

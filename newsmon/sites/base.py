@@ -14,12 +14,13 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, ClassVar
-
-from scrapy.http import TextResponse
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from newsmon.items import Discovery, Story
 from newsmon.kinds import PageKind
+
+if TYPE_CHECKING:  # the CLI reads configs through this module: it should not load Scrapy
+    from scrapy.http import TextResponse
 
 
 @dataclass(frozen=True, order=True)

@@ -21,7 +21,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from newsmon import signals
-from newsmon.config import ConfigError, OverrideError, find, load
+from newsmon.config import DEFAULT_MAX_PAGES, ConfigError, OverrideError, find, load
 from newsmon.db.crawl import CrawlDatabase
 from newsmon.db.known import Known
 from newsmon.items import Discovery, PageFailure, Story
@@ -31,8 +31,6 @@ from newsmon.schedule import Schedule, parse_duration
 from newsmon.sites.base import IndexPage, Listed, Outlet, ParseError, StoryKey
 
 T = TypeVar("T")
-
-DEFAULT_MAX_PAGES = 3
 
 
 class ArgumentError(ValueError):
