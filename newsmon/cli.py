@@ -284,6 +284,50 @@ def migrate(db: str) -> None:
     click.echo(f"{db} migrated to schema {SCHEMA_VERSION}, every row kept")
 
 
+@main.command()
+@db_option()
+@config_option
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; any but this machine's own needs --public.",
+)
+@click.option("--port", default=8001, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--public",
+    is_flag=True,
+    help="Allow other machines to connect; turns off arbitrary SQL and downloading the "
+    "database. Put authentication and a reverse proxy in front.",
+)
+def serve(db: str, config: str | None, host: str, port: int, public: bool) -> None:
+    """Browse, search and compare revisions in a web browser: Datasette on the database,
+    read-only (a crawl may write meanwhile), with newsmon's story pages.
+
+    Open http://127.0.0.1:8001/ and follow a story to see its revisions and what changed.
+    """
+    from newsmon.db.engine import Access, DatabaseProblem, open_engine, sqlite_path
+    from newsmon.web.serve import datasette, is_loopback
+    from newsmon.web.serve import serve as run
+
+    path = sqlite_path(db)
+    if path is None:
+        raise click.BadParameter(f"{db}: serving needs an SQLite file", param_hint="'--db'")
+    if not public and not is_loopback(host):
+        raise click.BadParameter(
+            f"{host} lets other machines connect: add --public, which also turns off arbitrary "
+            "SQL and downloading the database",
+            param_hint="'--host'",
+        )
+    try:
+        open_engine(db, Access.READ).dispose()
+    except DatabaseProblem as exc:
+        raise click.BadParameter(str(exc), param_hint="'--db'") from None
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"newsmon: serving {path} at http://{shown}:{port}/ (Ctrl-C stops)", err=True)
+    run(datasette(path, config=config, public=public), host, port)
+
+
 # The query and export commands live in their own module; registering them here keeps one group.
 from newsmon.cli_query import (  # noqa: E402
     articles,

@@ -216,7 +216,7 @@ def show(db: str, ident: str, lang: str | None, outlet: tuple[str, ...], show_di
     """Show a story (by its outlet's id for it, such as a KBS Seq_Code, or by any of its URLs)
     and its revision history."""
     from newsmon import query
-    from newsmon.diff import word_diff
+    from newsmon.diff import Change, word_diff
     from newsmon.query import QueryError
 
     with database(db) as engine:
@@ -253,8 +253,10 @@ def show(db: str, ident: str, lang: str | None, outlet: tuple[str, ...], show_di
     if not show_diff:
         return
 
-    def style(text: str, kind: str) -> str:
-        return click.style(text, fg="red" if kind == "removed" else "green") if color else text
+    def style(text: str, change: Change) -> str:
+        return (
+            click.style(text, fg="red" if change is Change.REMOVED else "green") if color else text
+        )
 
     for old, new in zip(history.revisions, history.revisions[1:], strict=False):
         click.echo(f"\nrevision {old['revision']} -> {new['revision']} ({new['kind']}):")

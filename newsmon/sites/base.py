@@ -13,7 +13,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from newsmon.items import Discovery, Story
@@ -100,6 +100,8 @@ class Outlet(ABC):
     site: ClassVar[str]
     #: Hosts whose links and redirects the crawl may follow.
     hosts: frozenset[str]
+    #: The zone the outlet writes its local times in (shown beside UTC by the web UI).
+    zone: tzinfo
     #: What the drift alarm names when pages stop parsing: where the parser looked.
     drift_hint: str
 

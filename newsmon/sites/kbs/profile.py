@@ -96,6 +96,7 @@ class KbsSite(Site):
 
 class KbsOutlet(Outlet):
     site = "kbs"
+    zone = KST
     drift_hint = "looked for section.comp_contents_1x article h2 a"
 
     def __init__(self, name: str, sections: tuple[str, ...], lang: str, origin: str) -> None:

@@ -1,0 +1,109 @@
+"""newsmon's web UI: a Datasette plugin, installed with newsmon and used by `newsmon serve`.
+
+For every database Datasette serves that carries newsmon's mark (`PRAGMA application_id`),
+whatever the file is called, it supplies what Datasette cannot know by itself: titles and
+descriptions of the tables, views and columns, facets, sort orders, the search index of the
+story tables, canned queries; and a story page in place of Datasette's row page of `stories`:
+the current version with its times in UTC and in the outlet's zone, every revision, and the words
+that changed between any two.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import tzinfo
+from typing import Any
+
+from datasette import hookimpl
+from markupsafe import Markup, escape
+
+from newsmon.db.schema import APPLICATION_ID
+from newsmon.web.metadata import database_metadata
+from newsmon.web.story import story_page
+
+# Database path -> whether newsmon made it; checked once per database.
+_ours: dict[str, bool] = {}
+# The config file (None: ./newsmon.toml or the built-in outlet) -> each outlet's zone.
+_zones: dict[str | None, dict[str, tzinfo]] = {}
+# Columns of views that hold a story's row id, linked to its page.
+_STORY_IDS = {"current_stories": "id", "story_revisions": "story_id"}
+
+
+def _is_newsmon(database: Any) -> bool:
+    if database.is_memory or not database.path:
+        return False
+    if database.path not in _ours:
+        conn = database.connect()  # read-only, as Datasette opens it
+        try:
+            found = conn.execute("PRAGMA application_id").fetchone()[0]
+            _ours[database.path] = found == APPLICATION_ID
+        except sqlite3.Error:
+            _ours[database.path] = False
+        finally:
+            conn.close()
+    return _ours[database.path]
+
+
+def _ours_by_name(datasette: Any, name: str | None) -> bool:
+    database = datasette.databases.get(name) if name else None
+    return database is not None and _is_newsmon(database)
+
+
+def outlet_zones(datasette: Any) -> dict[str, tzinfo]:
+    """Each configured outlet's zone: from the config `newsmon serve` was given (the plugin's
+    `config` setting), else ./newsmon.toml, else the built-in outlet."""
+    from newsmon.config import find, load
+
+    path = (datasette.plugin_config("newsmon") or {}).get("config")
+    if path not in _zones:
+        try:
+            outlets = load(find(path)).outlets
+        except (ValueError, OSError):
+            outlets = ()
+        _zones[path] = {o.name: o.zone for o in outlets}
+    return _zones[path]
+
+
+@hookimpl
+def get_metadata(datasette: Any, key: str, database: str | None, table: str | None) -> dict:
+    databases = {
+        name: database_metadata() for name, db in datasette.databases.items() if _is_newsmon(db)
+    }
+    return {"databases": databases} if databases else {}
+
+
+@hookimpl
+def extra_template_vars(
+    template: str, database: str | None, table: str | None, request: Any, datasette: Any
+) -> Any:
+    if template != "row.html" or table != "stories" or not _ours_by_name(datasette, database):
+        return {}
+
+    async def story() -> dict[str, Any]:
+        pks = request.url_vars.get("pks", "")
+        if not pks.isdigit():
+            return {}
+        page = await story_page(
+            datasette.get_database(database), int(pks), outlet_zones(datasette), request.args
+        )
+        return {"newsmon": page} if page else {}
+
+    return story
+
+
+@hookimpl
+def render_cell(value: Any, column: str, table: str | None, database: str, datasette: Any) -> Any:
+    """A story's row id in a view links to its page, as the `stories` table's own do."""
+    if _STORY_IDS.get(table or "") != column or not isinstance(value, int):
+        return None
+    if not _ours_by_name(datasette, database):
+        return None
+    href = datasette.urls.row(database, "stories", str(value))
+    return Markup(f'<a href="{escape(href)}">{value}</a>')
+
+
+@hookimpl
+def extra_css_urls(database: str | None, datasette: Any) -> list[str]:
+    if not _ours_by_name(datasette, database):
+        return []
+    return [datasette.urls.static_plugins("newsmon", "newsmon.css")]

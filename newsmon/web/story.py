@@ -1,0 +1,106 @@
+"""A story's page: its current version, with times in UTC and in its outlet's zone, every
+revision, and the words that changed between any two of them."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from markupsafe import Markup
+
+from newsmon.diff import html_diff
+from newsmon.instants import format_instant
+
+COMPARED = ("title", "body", "summary")
+_REVISIONS = (
+    "SELECT number, kind, title, body, summary, written_at, updated_at, seen_at "
+    "FROM revisions WHERE story_id = ? ORDER BY number"
+)
+
+
+@dataclass(frozen=True)
+class Instant:
+    utc: str
+    local: str  # in the outlet's zone, with its offset
+
+
+def _instant(text: str | None, zone: tzinfo | None) -> Instant | None:
+    if not text:
+        return None
+    value = datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    local = value.astimezone(zone) if zone else value
+    return Instant(format_instant(value), local.strftime("%Y-%m-%d %H:%M:%S %Z (%z)"))
+
+
+async def story_page(
+    database: Any, story_id: int, zones: dict[str, tzinfo], choice: dict[str, str]
+) -> dict[str, Any] | None:
+    """What the story page shows, from a Datasette database; None when there is no story.
+    `choice` holds the revisions to compare (`from`, `to`), by default the last two."""
+    rows = await database.execute("SELECT * FROM stories WHERE id = ?", [story_id])
+    story = rows.first()
+    if story is None:
+        return None
+    story = dict(story)
+    revisions = [dict(r) for r in await database.execute(_REVISIONS, [story_id])]
+    zone = zones.get(story["source"]) or await _recorded_zone(database, story["source"])
+    numbers = [r["number"] for r in revisions]
+    older, newer = _chosen(choice, numbers)
+    by_number = {r["number"]: r for r in revisions}
+    diff = None
+    if older is not None and newer is not None:
+        a, b = by_number[older], by_number[newer]
+        diff = {
+            "older": older,
+            "newer": newer,
+            "fields": [
+                {"name": name, "html": Markup(html_diff(a[name] or "", b[name] or ""))}
+                for name in COMPARED
+                if (a[name] or "") != (b[name] or "")
+            ],
+        }
+    return {
+        "story": story,
+        "zone": getattr(zone, "key", None) or (zone.tzname(None) if zone else "UTC"),
+        "times": {
+            name: _instant(story[name], zone)
+            for name in ("written_at", "updated_at", "first_seen_at", "last_seen_at")
+        },
+        "revisions": [
+            {**r, "updated": _instant(r["updated_at"], zone), "seen": _instant(r["seen_at"], zone)}
+            for r in revisions
+        ],
+        "paragraphs": [p for p in (story["body"] or "").split("\n\n") if p],
+        "diff": diff,
+    }
+
+
+async def _recorded_zone(database: Any, outlet: str) -> tzinfo | None:
+    """The zone the outlet's last run recorded (generic outlets record theirs), for an outlet
+    not in the config the UI was started with."""
+    rows = await database.execute(
+        "SELECT arguments FROM runs WHERE outlet = ? ORDER BY id DESC LIMIT 1", [outlet]
+    )
+    row = rows.first()
+    try:
+        return ZoneInfo(json.loads(row[0])["timezone"]) if row else None
+    except (ValueError, KeyError, TypeError, ZoneInfoNotFoundError):
+        return None
+
+
+def _chosen(choice: dict[str, str], numbers: list[int]) -> tuple[int | None, int | None]:
+    """The two revisions to compare: `from` and `to` when they are revisions of the story, else
+    the last two."""
+    if len(numbers) < 2:
+        return None, None
+    older, newer = numbers[-2], numbers[-1]
+    try:
+        asked = int(choice.get("from", older)), int(choice.get("to", newer))
+    except ValueError:
+        return older, newer
+    if asked[0] in numbers and asked[1] in numbers and asked[0] != asked[1]:
+        return min(asked), max(asked)
+    return older, newer

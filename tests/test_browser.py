@@ -1,0 +1,175 @@
+"""The web UI in a real browser: `newsmon serve` on a database made by crawls of the fixture
+sites, driven in headless Chromium (Debian's chromium package) through Playwright.
+
+Skipped, with the reason, where no Chromium is installed; `.ci/run` installs it. With
+NEWSMON_SCREENSHOTS set to a folder, the story page's screenshot is saved there too (the
+README's picture is made so).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import crawl
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from newsmon.demo.server import serve
+from newsmon.demo.site import FixtureSite
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+HOSTILE = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">'
+
+pytestmark = [
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists(),
+        reason="no Chromium: apt-get install chromium (the browser tests drive the system's)",
+    ),
+    pytest.mark.slow,
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def db(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo's database (two outlets, updates, silent edits), and one more crawl of KBS's copy
+    in which a story's headline holds HTML."""
+    copy = tmp_path_factory.mktemp("browser") / "news.db"
+    shutil.copyfile(demo_db, copy)
+    site = FixtureSite.bundled()
+    newest = site.politics()[0]
+    site.add_story(
+        dict(newest, article_id=999001, title=f"Hostile {HOSTILE} Headline", updated=None)
+    )
+    with serve(site) as origin:
+        assert crawl(origin, copy, "--max-pages", "1").returncode == 0
+    return copy
+
+
+def start(db: Path, *args: str) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "newsmon", "serve", "--db", str(db), "--port", str(port), *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return server, f"http://127.0.0.1:{port}"
+        except OSError:
+            assert server.poll() is None, server.stderr.read() if server.stderr else ""
+            assert time.monotonic() < deadline, "newsmon serve did not start"
+            time.sleep(0.1)
+
+
+def stop(server: subprocess.Popen[bytes]) -> None:
+    server.terminate()
+    server.wait(timeout=30)
+    if server.stderr:
+        server.stderr.close()
+
+
+@pytest.fixture(scope="module")
+def ui(db: Path) -> Iterator[str]:
+    server, url = start(db)
+    try:
+        yield url
+    finally:
+        stop(server)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def test_the_search_box_finds_a_story_by_a_word_in_its_body(ui: str, page: Page) -> None:
+    page.goto(f"{ui}/news/stories")
+    page.fill('input[name="_search"]', "tuberculosis")
+    page.press('input[name="_search"]', "Enter")
+    page.wait_for_url("**_search=tuberculosis**")
+    titles = page.locator("td.col-title").all_inner_texts()
+    assert titles == ["Unification Ministry Approves Civic Group\u2019s Contact with N. Koreans"]
+
+
+def test_a_facet_narrows_the_list(ui: str, page: Page) -> None:
+    page.goto(f"{ui}/news/stories")
+    before = page.locator("td.col-source").count()
+    page.click('.facet-info[data-column="source"] a:has-text("meridian")')
+    page.wait_for_url("**source=meridian**")
+    sources = page.locator("td.col-source").all_inner_texts()
+    assert sources and set(sources) == {"meridian"} and len(sources) < before
+
+
+def test_the_story_page_shows_what_changed(ui: str, page: Page, tmp_path: Path) -> None:
+    page.goto(f"{ui}/news/stories?article_id=204156")
+    page.click("td.col-id a")
+    page.wait_for_selector("section.changes")
+    assert "What changed from revision 1 to 2" in page.inner_text("section.changes")
+    added = page.locator(".diff ins").all_inner_texts()
+    assert [a.strip() for a in added] == ["(Updated with the ruling party's response.)"]
+    shot = tmp_path / "story-page.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 10_000
+    if folder := os.environ.get("NEWSMON_SCREENSHOTS"):
+        shutil.copyfile(shot, Path(folder) / shot.name)
+
+
+def test_a_script_in_a_headline_runs_nowhere(ui: str, page: Page) -> None:
+    for path in ("/news/stories?article_id=999001", "/news/current_stories", "/news/stories"):
+        page.goto(ui + path)
+        assert page.evaluate("window.__pwned") is None, path
+    page.goto(f"{ui}/news/stories?article_id=999001")
+    page.click("td.col-id a")
+    page.wait_for_selector("article.newsmon-story h1")
+    assert page.evaluate("window.__pwned") is None
+    shown = page.inner_text("article.newsmon-story h1")
+    assert shown == f"Hostile {HOSTILE} Headline"  # the markup, as text
+
+
+def test_public_refuses_a_custom_sql_query(db: Path, page: Page) -> None:
+    server, url = start(db, "--public")
+    try:
+        response = page.goto(f"{url}/news?sql=select+count(*)+from+stories")
+        assert response is not None and response.status == 403
+        assert "Forbidden" in page.inner_text("body")
+        allowed = page.goto(f"{url}/news/stories")
+        assert allowed is not None and allowed.status == 200
+    finally:
+        stop(server)

@@ -1,0 +1,154 @@
+"""The web UI in process: Datasette with newsmon's plugin on the demo's database (metadata,
+canned queries, the story page, what --public turns off) and `newsmon serve`'s usage errors.
+The same in a real browser is in test_browser.py."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import shutil
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy.orm import Session
+
+from newsmon.cli import main
+from newsmon.db.engine import Access, open_engine
+from newsmon.db.store import record_story
+from newsmon.items import Story
+from newsmon.web.metadata import QUERIES
+from newsmon.web.serve import datasette
+
+HOSTILE = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">'
+
+
+@pytest.fixture(scope="module")
+def db(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo's database, and a story whose title and body hold HTML."""
+    copy = tmp_path_factory.mktemp("web") / "news.db"
+    shutil.copyfile(demo_db, copy)
+    engine = open_engine(str(copy), Access.WRITE)
+    story = Story(
+        source="kbs-world",
+        lang="e",
+        article_id="999001",
+        url="https://world.kbs.co.kr/service/news_view.htm?lang=e&Seq_Code=999001",
+        title=f"Hostile {HOSTILE} Title",
+        body=f"A body with {HOSTILE} in it, " + "and more words " * 10,
+        section="Politics",
+        written_at=datetime(2026, 11, 20, 1, 0, tzinfo=UTC),
+    )
+    with Session(engine) as session, session.begin():
+        record_story(session, story, datetime(2026, 11, 27, 1, 0, tzinfo=UTC))
+        record_story(session, replace(story, body=story.body + " <b>Added</b>."), datetime.now(UTC))
+    engine.dispose()
+    return copy
+
+
+def get(db: Path, path: str, *, public: bool = False) -> tuple[int, str]:
+    async def fetch() -> tuple[int, str]:
+        response = await datasette(db, config=None, public=public).client.get(path)
+        return response.status_code, response.text
+
+    return asyncio.run(fetch())
+
+
+def get_json(db: Path, path: str) -> Any:
+    status, text = get(db, path)
+    assert status == 200, text
+    import json
+
+    return json.loads(text)
+
+
+def story_id(db: Path, article_id: str) -> int:
+    rows = get_json(db, f"/news/stories.json?article_id={article_id}&_shape=array")
+    return rows[0]["id"]
+
+
+def test_the_database_explains_itself(db: Path) -> None:
+    meta = get_json(db, "/-/metadata.json")["databases"]["news"]
+    assert meta["title"] == "newsmon" and "UTC" in meta["description"]
+    stories = meta["tables"]["stories"]
+    assert stories["facets"] == ["source", "section", "reporter"]
+    assert stories["sort_desc"] == "written_at" and stories["fts_table"] == "stories_fts"
+    assert "UTC, as 2026-11-27T10:14:05Z" in stories["columns"]["written_at"]
+    assert meta["tables"]["alembic_version"]["hidden"] is True
+    page = get(db, "/news/current_stories")[1]
+    assert re.search(r'<input[^>]+name="_search"', page)
+    assert "Every story as it stands now" in page
+    # newest first, and facets shown
+    rows = get_json(db, "/news/stories.json?_shape=array&_size=5")
+    assert [r["written_at"] for r in rows] == sorted((r["written_at"] for r in rows), reverse=True)
+    facets = get_json(db, "/news/stories.json?_size=0")["facet_results"]
+    assert {v["value"] for v in facets["source"]["results"]} == {"kbs-world", "meridian"}
+
+
+@pytest.mark.parametrize("name", sorted(QUERIES))
+def test_the_canned_queries_answer(db: Path, name: str) -> None:
+    params = {"story_history": "&story=204156", "run_failures": "&run=1"}.get(name, "")
+    rows = get_json(db, f"/news/{name}.json?_shape=array{params}")
+    assert rows, name
+
+
+def test_the_story_page_shows_revisions_and_what_changed(db: Path) -> None:
+    updated = story_id(db, "204156")
+    status, page = get(db, f"/news/stories/{updated}")
+    assert status == 200
+    assert "<h2>Revisions</h2>" in page and "What changed from revision 1 to 2" in page
+    assert "<ins>\n\n(Updated with the ruling party&#x27;s response.)</ins>" in page
+    # times in UTC and in the outlet's zone (KBS: Korea time)
+    assert re.search(r"<td>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ</td><td>[^<]+ KST \(\+0900\)</td>", page)
+    assert 'href="https://world.kbs.co.kr/service/news_view.htm?lang=e&amp;Seq_Code=204156"' in page
+    # a silent edit of a generic outlet, in its configured zone as its runs recorded it
+    meridian = get_json(db, "/news/stories.json?source=meridian&revision=2&_shape=array")
+    titles = {r["title"]: r["id"] for r in meridian}
+    edited = titles["Ministers Questioned Over Helicopter Procurement Delays"]
+    page = get(db, f"/news/stories/{edited}")[1]
+    assert "<del>Defense</del><ins>Helicopter</ins>" in page
+    assert "Asia/Seoul" in page and "KST (+0900)" in page
+    # any two revisions, chosen in the page's form
+    assert "<h3>title</h3>" in get(db, f"/news/stories/{edited}?from=2&to=1")[1]
+    assert get(db, "/news/stories/999999")[0] == 404
+
+
+def test_stored_html_is_shown_as_text(db: Path) -> None:
+    hostile = story_id(db, "999001")
+    for path in (f"/news/stories/{hostile}", "/news/stories", "/news/current_stories"):
+        page = get(db, path)[1]
+        assert "<script>window.__pwned" not in page and "<img src=x" not in page, path
+        assert "&lt;script&gt;window.__pwned = 1&lt;/script&gt;" in page, path
+    diff = get(db, f"/news/stories/{hostile}")[1]
+    assert "&lt;b&gt;Added&lt;/b&gt;.</ins>" in diff and "<b>Added" not in diff
+
+
+def test_views_link_stories_to_their_page(db: Path) -> None:
+    page = get(db, "/news/current_stories?_size=3")[1]
+    assert re.search(r'<a href="/news/stories/\d+">\d+</a>', page)
+
+
+def test_public_turns_off_sql_and_downloads(db: Path) -> None:
+    assert get(db, "/news?sql=select+1", public=True)[0] == 403
+    assert get(db, "/news.db", public=True)[0] == 403
+    assert get(db, "/news/stories", public=True)[0] == 200
+    assert get(db, "/news?sql=select+1")[0] == 200
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--host", "0.0.0.0"], "Invalid value for '--host': 0.0.0.0 lets other machines connect: "
+         "add --public"),
+        (["--db", "postgresql://x/y"], "serving needs an SQLite file"),
+        (["--db", "missing.db"], "no database at missing.db"),
+        (["--port", "70000"], "'--port'"),
+    ],
+)  # fmt: skip
+def test_serve_usage_errors(args: list[str], message: str, tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["serve", "--db", str(tmp_path / "x.db"), *args])
+    assert result.exit_code == 2 and len(result.output.splitlines()) == 1
+    assert message in result.output
