@@ -15,6 +15,7 @@ from scrapy.http import Response
 from scrapy.utils.test import get_crawler
 
 from newsmon.db.crawl import CrawlDatabase
+from newsmon.db.models import SCHEMA_VERSION
 from newsmon.items import PageFailure, Story
 from newsmon.kinds import PageKind, RunStatus, Stage
 from newsmon.ledger import STATUS, RunLedger
@@ -72,7 +73,7 @@ def test_the_database_has_one_owner_opened_with_the_spider(crawler: Crawler) -> 
     engine = owner.engine
     owner.open(crawler.spider)  # the spider_opened signal may come once per spider: same engine
     assert owner.engine is engine
-    assert rows(crawler, "PRAGMA user_version") == [(3,)]
+    assert rows(crawler, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
 
 
 def test_the_store_pipeline_counts_per_outlet(crawler: Crawler) -> None:

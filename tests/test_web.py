@@ -91,6 +91,9 @@ def test_the_database_explains_itself(db: Path) -> None:
 @pytest.mark.parametrize("name", sorted(QUERIES))
 def test_the_canned_queries_answer(db: Path, name: str) -> None:
     params = {"story_history": "&story=204156", "run_failures": "&run=1"}.get(name, "")
+    if name == "story_history":  # by its canonical URL too
+        url = "https://world.kbs.co.kr/service/news_view.htm?lang=e%26Seq_Code=204156"
+        assert get_json(db, f"/news/{name}.json?_shape=array&story={url}")
     rows = get_json(db, f"/news/{name}.json?_shape=array{params}")
     assert rows, name
 

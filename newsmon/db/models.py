@@ -19,7 +19,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from newsmon.db.types import UTCDateTime
 
 # The number of the last migration (newsmon/db/migrations/versions), which these models match.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 class Base(DeclarativeBase):
@@ -34,6 +34,7 @@ class StoryRow(Base):
         UniqueConstraint("source", "lang", "article_id", name="uq_stories_identity"),
         Index("ix_stories_written_at", "written_at"),
         Index("ix_stories_article_id", "article_id"),
+        Index("ix_stories_url", "url"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

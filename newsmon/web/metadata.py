@@ -64,10 +64,12 @@ QUERIES: dict[str, dict[str, Any]] = {
     },
     "story_history": {
         "title": "A story's history",
-        "description": "Every revision of one story, by its outlet's id for it: a KBS Seq_Code "
-        "(204156) or a generic outlet's canonical URL.",
+        "description": "Every revision of one story, by its outlet's id for it (a KBS "
+        "Seq_Code, 204156) or its canonical URL.",
         "sql": "SELECT story_id, source AS outlet, revision, kind, title, updated_at, seen_at "
-        "FROM story_revisions WHERE article_id = :story ORDER BY source, revision",
+        "FROM story_revisions WHERE story_id IN "
+        "(SELECT id FROM stories WHERE article_id = :story OR url = :story) "
+        "ORDER BY source, revision",
     },
     "recent_runs": {
         "title": "Recent runs",
