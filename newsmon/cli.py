@@ -13,6 +13,8 @@ from newsmon.cli_options import (
     COUNT,
     DAY,
     DURATION,
+    SERVE_HOST,
+    SERVE_PORT,
     ExitStatus,
     NewsmonGroup,
     config_option,
@@ -289,11 +291,11 @@ def migrate(db: str) -> None:
 @config_option
 @click.option(
     "--host",
-    default="127.0.0.1",
+    default=SERVE_HOST,
     show_default=True,
     help="Address to listen on; any but this machine's own needs --public.",
 )
-@click.option("--port", default=8001, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--port", default=SERVE_PORT, show_default=True, type=click.IntRange(1, 65535))
 @click.option(
     "--public",
     is_flag=True,
@@ -304,7 +306,7 @@ def serve(db: str, config: str | None, host: str, port: int, public: bool) -> No
     """Browse, search and compare revisions in a web browser: Datasette on the database,
     read-only (a crawl may write meanwhile), with newsmon's story pages.
 
-    Open http://127.0.0.1:8001/ and follow a story to see its revisions and what changed.
+    Then open the address it prints and follow a story to see its revisions and what changed.
     """
     from newsmon.db.engine import Access, DatabaseProblem, open_engine, sqlite_path
     from newsmon.web.serve import datasette, is_loopback

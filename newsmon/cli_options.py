@@ -30,6 +30,11 @@ class ExitStatus(enum.IntEnum):
     LOCKED = 75  # EX_TEMPFAIL: another run holds the lock; try again later
 
 
+# Where `newsmon serve` listens unless told: this machine only, on Datasette's own port.
+SERVE_HOST = "127.0.0.1"
+SERVE_PORT = 8001
+SERVE_URL = f"http://{SERVE_HOST}:{SERVE_PORT}/"
+
 # SQLite integers are 64-bit: a larger number a user types would overflow inside the driver.
 MAX_INT = 2**63 - 1
 

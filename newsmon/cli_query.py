@@ -579,6 +579,11 @@ def next_steps(db: str, story: str | None = None) -> list[str]:
     ]
 
 
+def serve_step(db: str) -> str:
+    """The command that puts a database in a web browser, as `newsmon demo` suggests it."""
+    return f"{_command_name()} serve --db {shlex.quote(db)}"
+
+
 def _command_name() -> str:
     """`newsmon` when the one on PATH is this one, else the command beside this Python."""
     import shutil

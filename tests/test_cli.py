@@ -128,7 +128,10 @@ def test_demo_runs_offline(tmp_path: Path) -> None:
     assert all("0 new, 2 updated (1 silent)" in line for line in lines[4:])
     assert "32 stories, 36 revisions in demo.db" in result.stdout
     # the commands it suggests work as shown
-    steps = result.stdout.split("Look at what was stored (times are UTC):\n")[1].splitlines()
+    suggested = result.stdout.split("Look at what was stored (times are UTC):\n")[1]
+    steps, browse = suggested.split("\n\n")
+    steps = steps.splitlines()
+    assert "serve --db demo.db" in browse
     assert len(steps) == 6 and all("--db demo.db" in step for step in steps)
     for step in steps:
         argv = shlex.split(step)

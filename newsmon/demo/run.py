@@ -15,7 +15,8 @@ import click
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from newsmon.cli_query import next_steps
+from newsmon.cli_options import SERVE_URL
+from newsmon.cli_query import next_steps, serve_step
 from newsmon.config import CONFIG_FILE
 from newsmon.db.engine import Access, open_engine
 from newsmon.db.models import RevisionRow, StoryRow
@@ -251,3 +252,5 @@ def show(db: str, highlight: list[str]) -> None:
     click.echo("\nLook at what was stored (times are UTC):")
     for command in next_steps(db, story=highlight[1] if len(highlight) > 1 else None):
         click.echo(f"  {command}")
+    click.echo("\nBrowse it, search it and compare revisions in a web browser:")
+    click.echo(f"  {serve_step(db)}    # then open {SERVE_URL}")
