@@ -173,3 +173,29 @@ def test_public_refuses_a_custom_sql_query(db: Path, page: Page) -> None:
         assert allowed is not None and allowed.status == 200
     finally:
         stop(server)
+
+
+def test_a_crawl_writes_while_the_ui_serves(
+    demo_db: Path, tmp_path: Path, browser: Browser
+) -> None:
+    """Datasette holds the file open read-only: a crawl meanwhile stores its stories, and the
+    open UI shows them when the page is reloaded (Datasette lets a browser cache a page for 5 s,
+    which a reload skips)."""
+    copy = tmp_path / "news.db"
+    shutil.copyfile(demo_db, copy)
+    site = FixtureSite.bundled()
+    newest = site.politics()[0]
+    site.add_story(dict(newest, article_id=999002, title="Written While Served", updated=None))
+    server, url = start(copy)
+    page = browser.new_page()
+    try:
+        page.goto(f"{url}/news/stories?article_id=999002")
+        assert page.locator("td.col-title").count() == 0
+        with serve(site) as origin:
+            result = crawl(origin, copy, "--max-pages", "1")
+        assert result.returncode == 0, result.stderr
+        page.reload()
+        assert page.locator("td.col-title").all_inner_texts() == ["Written While Served"]
+    finally:
+        page.close()
+        stop(server)
