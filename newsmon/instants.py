@@ -25,6 +25,11 @@ def format_instant(value: datetime) -> str:
     return f"{v.year:04d}-{v.month:02d}-{v.day:02d}T{v.hour:02d}:{v.minute:02d}:{v.second:02d}Z"
 
 
+def parse_instant(text: str) -> datetime:
+    """An instant in newsmon's form, as stored and shown, back to an aware UTC datetime."""
+    return datetime.strptime(text, SQL_FORMAT).replace(tzinfo=UTC)
+
+
 def to_second(value: datetime) -> datetime:
     """An aware instant in UTC, truncated to the second: what the database keeps of it."""
     if value.tzinfo is None:

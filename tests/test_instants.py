@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from newsmon.instants import WIDTH, format_instant, parse_user_instant
+from newsmon.instants import WIDTH, format_instant, parse_instant, parse_user_instant
 
 KST = timezone(timedelta(hours=9))
 CLOCK = datetime(2026, 11, 27, 10, 14, 5, 306163, tzinfo=UTC)
@@ -23,6 +23,13 @@ CLOCK = datetime(2026, 11, 27, 10, 14, 5, 306163, tzinfo=UTC)
 )
 def test_one_fixed_width_form(value: datetime, expected: str, host_tz: str) -> None:
     assert format_instant(value) == expected and len(expected) == WIDTH
+
+
+def test_the_form_reads_back(host_tz: str) -> None:
+    assert parse_instant("0999-01-02T03:04:05Z") == datetime(999, 1, 2, 3, 4, 5, tzinfo=UTC)
+    assert parse_instant(format_instant(CLOCK)) == CLOCK.replace(microsecond=0)
+    with pytest.raises(ValueError):
+        parse_instant("2026-11-27T10:14:05+00:00")
 
 
 def test_naive_instants_are_refused() -> None:

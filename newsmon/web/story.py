@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
+from datetime import tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from markupsafe import Markup
 
 from newsmon.diff import html_diff
-from newsmon.instants import format_instant
+from newsmon.instants import format_instant, parse_instant
 
 COMPARED = ("title", "body", "summary")
 _REVISIONS = (
@@ -30,7 +30,7 @@ class Instant:
 def _instant(text: str | None, zone: tzinfo | None) -> Instant | None:
     if not text:
         return None
-    value = datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    value = parse_instant(text)
     local = value.astimezone(zone) if zone else value
     return Instant(format_instant(value), local.strftime("%Y-%m-%d %H:%M:%S %Z (%z)"))
 
