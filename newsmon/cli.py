@@ -331,6 +331,7 @@ def serve(db: str, config: str | None, host: str, port: int, public: bool) -> No
 
 
 # The query and export commands live in their own module; registering them here keeps one group.
+from newsmon.cli_alerts import alerts, watch  # noqa: E402
 from newsmon.cli_query import (  # noqa: E402
     articles,
     export,
@@ -341,5 +342,5 @@ from newsmon.cli_query import (  # noqa: E402
     show,
 )
 
-for command in (articles, search, show, export, runs, feeds, outlets):
+for command in (articles, search, show, export, runs, feeds, outlets, watch, alerts):
     main.add_command(command)

@@ -106,7 +106,7 @@ def _check_selection(engine: Engine, selection: Selection) -> None:
         raise click.BadParameter(str(exc), param_hint="'--section'") from None
 
 
-def _short_id(article_id: str) -> str:
+def short_id(article_id: str) -> str:
     """A story's id as a table shows it: a URL (a generic outlet's id) by its last path segment,
     so the title keeps its room. `--format jsonl` and `show URL` have it whole."""
     if "://" not in article_id:
@@ -158,7 +158,7 @@ def articles(
         rows = [
             (
                 r["source"],
-                _short_id(r["article_id"]),
+                short_id(r["article_id"]),
                 _when(r["written_at"]),
                 _when(r["updated_at"]),
                 r["section"] or "",

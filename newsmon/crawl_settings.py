@@ -88,7 +88,7 @@ def _ratio(text: str) -> None:
         raise ValueError("not a share between 0 and 1 (e.g. 0.2)")
 
 
-def _pages(text: str) -> None:
+def _at_least_one(text: str) -> None:
     _whole(text)
     if int(text) < 1:
         raise ValueError("must be at least 1")
@@ -104,10 +104,12 @@ def _seconds(text: str) -> None:
 NEWSMON_CHECKS: dict[str, Callable[[str], None]] = {
     "NEWSMON_RECHECK_SCHEDULE": _schedule,
     "NEWSMON_DRIFT_RATIO": _ratio,
-    "NEWSMON_DRIFT_MIN_PAGES": _pages,
+    "NEWSMON_DRIFT_MIN_PAGES": _at_least_one,
     "NEWSMON_RETRY_AFTER_MAX": _seconds,
     "NEWSMON_SUMMARY": _flag,
     "NEWSMON_PROGRESS": _flag,
+    "NEWSMON_ALERTS": _flag,
+    "NEWSMON_ALERT_TRIES": _at_least_one,
 }
 
 

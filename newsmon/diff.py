@@ -50,3 +50,28 @@ def html_diff(old: str, new: str) -> str:
     (stored titles and bodies are shown as text, never run)."""
     tags = {Change.SAME: "{}", Change.REMOVED: "<del>{}</del>", Change.ADDED: "<ins>{}</ins>"}
     return "".join(tags[change].format(html.escape(text)) for change, text in changes(old, new))
+
+
+def changed_words(old: str, new: str, *, context: int = 4, limit: int = 300) -> str:
+    """Only what changed, as `word_diff` marks it, with `context` words on either side and
+    ` … ` for what is left out; at most `limit` characters (a notification's short form)."""
+    marks = {Change.REMOVED: "[-{}-]", Change.ADDED: "{{+{}+}}"}
+    runs = list(changes(old, new))
+    pieces: list[str] = []
+    for i, (change, text) in enumerate(runs):
+        words = text.split()
+        if change is not Change.SAME:
+            pieces.append(marks[change].format(" ".join(words)))
+            continue
+        before, after = i > 0, i < len(runs) - 1  # a change comes before / after this run
+        if len(words) <= (before + after) * context:
+            pieces.extend(words)
+            continue
+        if before:
+            pieces.extend(words[:context])
+        if pieces or after:
+            pieces.append("…")
+        if after:
+            pieces.extend(words[-context:])
+    shown = " ".join(pieces)
+    return shown if len(shown) <= limit else shown[: limit - 1].rstrip() + "…"

@@ -39,3 +39,18 @@ class PageKind(enum.StrEnum):
         """An index page decides what else to fetch: if it fails, the run cannot vouch for
         what it did not see."""
         return self is not PageKind.STORY
+
+
+class WatchOn(enum.StrEnum):
+    """Which revisions of a matching story a watch tells about."""
+
+    NEW = "new"  # a story seen for the first time
+    UPDATED = "updated"  # a later revision: an update or a silent edit
+    ALL = "all"
+
+
+class AlertStatus(enum.StrEnum):
+    """Where one story's alert to one channel of a watch stands."""
+
+    PENDING = "pending"  # matched, not yet accepted by the channel (never tried, or failing)
+    SENT = "sent"  # the channel accepted a notification that carried it

@@ -10,9 +10,9 @@ import click
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, selectinload
 
-from newsmon.db.models import RunRow
+from newsmon.db.models import ChannelRow, NotificationRow, RunRow, WatchRow
 from newsmon.instants import format_instant
-from newsmon.output import table
+from newsmon.output import counted, table
 
 COLUMNS = (
     "run",
@@ -93,6 +93,20 @@ def show_run(engine: Engine, run_id: int) -> bool:
             click.echo(f"  failures ({len(run.failures)}):")
             rows = [("stage", "kind", "url", "reason")] + [
                 (f.stage, f.kind, f.url, f.reason) for f in run.failures
+            ]
+            click.echo(textwrap.indent(table(rows), "    "))
+        notes = session.execute(
+            select(NotificationRow, WatchRow.name, ChannelRow.shown)
+            .join(ChannelRow, ChannelRow.id == NotificationRow.channel_id)
+            .join(WatchRow, WatchRow.id == ChannelRow.watch_id)
+            .where(NotificationRow.run_id == run_id)
+            .order_by(NotificationRow.id)
+        ).all()
+        if notes:
+            click.echo(f"  alerts ({counted(len(notes), 'notification')}, after the crawl):")
+            rows = [("watch", "channel", "stories", "outcome")] + [
+                (watch, shown, str(n.stories), "accepted" if n.accepted else f"not: {n.error}")
+                for n, watch, shown in notes
             ]
             click.echo(textwrap.indent(table(rows), "    "))
     return True

@@ -1,6 +1,6 @@
-"""One crawl at a time per database.
+"""One crawl at a time per database, and one sender of alerts.
 
-The lock is an OS file lock (through `filelock`), so a run that is killed releases it with its
+Each lock is an OS file lock (through `filelock`), so a run that is killed releases it with its
 process and never blocks the next one. Beside it, a small JSON file says who holds it.
 """
 
@@ -18,19 +18,24 @@ from sqlalchemy.engine import make_url
 
 from newsmon.db.engine import database_url
 
+CRAWL = ".lock"
+# Apart from the crawl's: sending alerts (which may wait on slow channels) never makes the next
+# crawl skip its turn.
+ALERTS = ".alerts.lock"
 
-def lock_path(db: str) -> Path:
+
+def lock_path(db: str, suffix: str = CRAWL) -> Path:
     """`news.db` -> `news.db.lock` beside it; a server database gets one in the temp folder."""
     url = make_url(database_url(db))
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
-        return Path(url.database).with_name(Path(url.database).name + ".lock")
+        return Path(url.database).with_name(Path(url.database).name + suffix)
     digest = hashlib.sha256(url.render_as_string(hide_password=True).encode()).hexdigest()[:16]
-    return Path(tempfile.gettempdir()) / f"newsmon-{digest}.lock"
+    return Path(tempfile.gettempdir()) / f"newsmon-{digest}{suffix}"
 
 
 class CrawlLock:
-    def __init__(self, db: str) -> None:
-        self.path = lock_path(db)
+    def __init__(self, db: str, suffix: str = CRAWL) -> None:
+        self.path = lock_path(db, suffix)
         self.info_path = self.path.with_name(self.path.name + ".json")
         self._lock = FileLock(self.path, timeout=0, thread_local=False)
 

@@ -26,6 +26,11 @@ _SPACES = re.compile(r"\s+")
 BOM = "\ufeff"
 
 
+def counted(n: int, one: str, many: str | None = None) -> str:
+    """`1 story`, `2 stories`: a count with its noun."""
+    return f"{n} {one if n == 1 else many or one + 's'}"
+
+
 def plain(value: Any) -> Any:
     """Instants in newsmon's one form (`2026-11-27T10:14:05Z`); everything else as it is."""
     return format_instant(value) if isinstance(value, datetime) else value

@@ -6,6 +6,7 @@ Defaults are safe and polite; every one can be changed per run with `-s NAME=VAL
 import os
 
 from newsmon import __url__, __version__
+from newsmon.alerts import DEFAULT_TRIES
 from newsmon.db import DEFAULT_DB
 from newsmon.schedule import DEFAULT_SCHEDULE
 
@@ -25,6 +26,11 @@ NEWSMON_RECHECK_SCHEDULE = DEFAULT_SCHEDULE
 # parse.
 NEWSMON_DRIFT_RATIO = 0.2
 NEWSMON_DRIFT_MIN_PAGES = 3
+# After the runs close, match the watches and send their alerts (`newsmon watch`).
+NEWSMON_ALERTS = True
+# Failed tries after which a channel is reported failing (in the summary and on stderr); its
+# alerts stay pending and are retried every run.
+NEWSMON_ALERT_TRIES = DEFAULT_TRIES
 
 ITEM_PIPELINES = {
     "newsmon.pipelines.ValidatePipeline": 100,
@@ -43,6 +49,8 @@ EXTENSIONS = {
     "newsmon.db.crawl.CrawlDatabase": -20,
     "newsmon.progress.CrawlProgress": -10,
     "newsmon.ledger.RunLedger": 0,
+    # After the ledger: alerts are matched once the runs are closed and their stories counted.
+    "newsmon.alerts.crawl.CrawlAlerts": 10,
 }
 
 # Politeness: one request at a time per host, spaced out and slowed further when the site is.

@@ -16,6 +16,8 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy.orm import Session
 
+from newsmon.alerts.channels import check
+from newsmon.alerts.watches import NewWatch, add
 from newsmon.cli import main
 from newsmon.db.engine import Access, open_engine
 from newsmon.db.store import record_story
@@ -23,6 +25,7 @@ from newsmon.items import Story
 from newsmon.web.metadata import QUERIES
 from newsmon.web.serve import datasette
 
+SECRET_URL = "json://newsmon:hunter2-s3cret@127.0.0.1:9/hook"
 HOSTILE = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">'
 
 
@@ -45,6 +48,7 @@ def db(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     with Session(engine) as session, session.begin():
         record_story(session, story, datetime(2026, 11, 27, 1, 0, tzinfo=UTC))
         record_story(session, replace(story, body=story.body + " <b>Added</b>."), datetime.now(UTC))
+    add(engine, NewWatch("budget", "budget", [check(SECRET_URL)]), datetime.now(UTC))
     engine.dispose()
     return copy
 
@@ -155,3 +159,21 @@ def test_serve_usage_errors(args: list[str], message: str, tmp_path: Path) -> No
     result = CliRunner().invoke(main, ["serve", "--db", str(tmp_path / "x.db"), *args])
     assert result.exit_code == 2 and len(result.output.splitlines()) == 1
     assert message in result.output
+
+
+@pytest.mark.parametrize(
+    ("path", "column"),
+    [
+        ("/news/watch_channels.json?_shape=array", "url"),
+        ("/news.json?sql=select+*+from+watch_channels&_shape=array", "url"),
+        ("/news.json?sql=select+upper(url)+as+u+from+watch_channels&_shape=array", "u"),
+    ],
+)
+def test_notification_urls_read_as_null(db: Path, path: str, column: str) -> None:
+    [row] = get_json(db, path)
+    assert row[column] is None
+    assert row.get("shown", "json://newsmon:****@127.0.0.1:9/hook") == (
+        "json://newsmon:****@127.0.0.1:9/hook"
+    )
+    status, text = get(db, "/news/watch_channels.csv")
+    assert status == 200 and "hunter2" not in text and "newsmon:****@" in text

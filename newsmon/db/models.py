@@ -1,5 +1,5 @@
 """The tables: stories (the current version of each), revisions (every version), failures, runs
-and feeds.
+and feeds; watches, their channels, and the alerts and notifications they sent.
 
 These models match the schema the migrations make (`newsmon/db/migrations`, checked by a test);
 a change here needs a migration there. What models do not express lives in the migrations only:
@@ -19,7 +19,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from newsmon.db.types import UTCDateTime
 
 # The number of the last migration (newsmon/db/migrations/versions), which these models match.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 class Base(DeclarativeBase):
@@ -162,3 +162,82 @@ class FeedRow(Base):
     rows: Mapped[int] = mapped_column(comment="rows in the last export")
     # The filters it was first exported with (JSON): one name, one selection.
     filters: Mapped[str | None] = mapped_column(Text)
+
+
+class WatchRow(Base):
+    """A standing search: stories that match it are sent to its channels."""
+
+    __tablename__ = "watches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    # A full-text query, as `newsmon search` takes it
+    search: Mapped[str] = mapped_column(Text)
+    outlet: Mapped[str | None] = mapped_column(String(40))
+    section: Mapped[str | None] = mapped_column(String(80))
+    # newsmon.kinds.WatchOn: new, updated, all
+    notify_on: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    # revisions.id of the newest revision already matched: matching goes on after it
+    position: Mapped[int]
+
+    channels: Mapped[list[ChannelRow]] = relationship(
+        back_populates="watch", order_by="ChannelRow.id", cascade="all, delete-orphan"
+    )
+
+
+class ChannelRow(Base):
+    """Where a watch sends: one Apprise URL, or where to read it (env:NAME, file:PATH)."""
+
+    __tablename__ = "watch_channels"
+    __table_args__ = (Index("ix_watch_channels_watch_id", "watch_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    watch_id: Mapped[int] = mapped_column(ForeignKey("watches.id", ondelete="CASCADE"))
+    # As given: may hold a token or password, so it is never shown (the web UI reads it as null)
+    url: Mapped[str] = mapped_column(Text)
+    # The same with its secrets masked: what listings, logs and the web UI show
+    shown: Mapped[str] = mapped_column(Text)
+
+    watch: Mapped[WatchRow] = relationship(back_populates="channels")
+
+
+class AlertRow(Base):
+    """One revision that matched a watch, owed to one of its channels."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        UniqueConstraint("channel_id", "revision_id", name="uq_alerts_delivery"),
+        Index("ix_alerts_pending", "status", "channel_id"),
+        Index("ix_alerts_notification_id", "notification_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("watch_channels.id", ondelete="CASCADE"))
+    revision_id: Mapped[int] = mapped_column(ForeignKey("revisions.id", ondelete="CASCADE"))
+    # newsmon.kinds.AlertStatus: pending, sent
+    status: Mapped[str] = mapped_column(String(16))
+    matched_at: Mapped[datetime]
+    # Failed notifications that carried it
+    tries: Mapped[int] = mapped_column(default=0)
+    # The notification the channel accepted with it
+    notification_id: Mapped[int | None] = mapped_column(
+        ForeignKey("notifications.id", ondelete="SET NULL")
+    )
+
+
+class NotificationRow(Base):
+    """One message to one channel, accepted or not: the alerts' ledger."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_channel_id", "channel_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("watch_channels.id", ondelete="CASCADE"))
+    # The crawl's run that sent it (its first outlet's); null when `newsmon alerts send` did
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id", ondelete="SET NULL"))
+    attempted_at: Mapped[datetime]
+    accepted: Mapped[bool]
+    stories: Mapped[int]
+    # Why the channel did not accept it, with secrets masked
+    error: Mapped[str | None] = mapped_column(Text)

@@ -25,6 +25,9 @@ from newsmon.web.story import story_page
 _ours: dict[str, bool] = {}
 # The config file (None: ./newsmon.toml or the built-in outlet) -> each outlet's zone.
 _zones: dict[str | None, dict[str, tzinfo]] = {}
+# Notification URLs may hold tokens and passwords: every connection of the UI reads them as
+# null, whatever the query (arbitrary SQL included).
+_SECRET_COLUMNS = frozenset({("watch_channels", "url")})
 # Columns of views that hold a story's row id, linked to its page.
 _STORY_IDS = {"current_stories": "id", "story_revisions": "story_id"}
 
@@ -62,6 +65,18 @@ def outlet_zones(datasette: Any) -> dict[str, tzinfo]:
             outlets = ()
         _zones[path] = {o.name: o.zone for o in outlets}
     return _zones[path]
+
+
+def _hide_secrets(action: int, table: str | None, column: str | None, *_: Any) -> int:
+    if action == sqlite3.SQLITE_READ and (table, column) in _SECRET_COLUMNS:
+        return sqlite3.SQLITE_IGNORE
+    return sqlite3.SQLITE_OK
+
+
+@hookimpl
+def prepare_connection(conn: sqlite3.Connection, database: str, datasette: Any) -> None:
+    if _ours_by_name(datasette, database):
+        conn.set_authorizer(_hide_secrets)
 
 
 @hookimpl

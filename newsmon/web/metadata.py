@@ -161,6 +161,45 @@ def database_metadata() -> dict[str, Any]:
             "title": "Export feeds",
             "description": "Where each named export feed (`newsmon export --feed`) stands.",
         },
+        "watches": {
+            "title": "Watches",
+            "description": "Standing searches (`newsmon watch add`): stories matching one are "
+            "sent to its channels.",
+            "columns": {
+                "search": "A full-text query, as `newsmon search` takes it",
+                "notify_on": "new (new stories), updated (later revisions), or all",
+                "position": "The newest revision (revisions.id) already matched",
+                "created_at": _UTC,
+            },
+        },
+        "watch_channels": {
+            "title": "Watch channels",
+            "description": "Where each watch sends. The URL may hold a token or a password: "
+            "here it always reads as empty; `shown` has it masked.",
+        },
+        "alerts": {
+            "title": "Alerts",
+            "description": "Each revision a watch matched, owed to one of its channels: pending "
+            "until the channel accepts a notification carrying it.",
+            "facets": ["status"],
+            "sort_desc": "id",
+            "columns": {
+                "status": "pending or sent",
+                "tries": "Notifications carrying it that the channel did not accept",
+                "matched_at": _UTC,
+            },
+        },
+        "notifications": {
+            "title": "Notifications",
+            "description": "Every message sent to a channel, accepted or not, and why not.",
+            "facets": ["accepted"],
+            "sort_desc": "id",
+            "columns": {
+                "run_id": "The crawl's run that sent it; empty when `newsmon alerts send` did",
+                "attempted_at": _UTC,
+                "error": "Why the channel did not accept it, secrets masked",
+            },
+        },
         **{name: {"hidden": True} for name in HIDDEN},
     }
     return {

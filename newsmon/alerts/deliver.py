@@ -1,0 +1,223 @@
+"""Matching watches against what was stored, and sending each channel what it is owed.
+
+`deliver` is what a crawl runs after its runs are closed, and `newsmon alerts send` runs alone;
+either holds the database's alerts lock (see `newsmon.lock`) so that one process at a time
+sends. Matching is one transaction: the alerts it makes and each watch's new position commit
+together, so a revision is matched once. Sending commits once per notification, after the
+channel has answered: accepted, its alerts are sent; refused, they stay pending, one try more.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Engine, func, select, update
+from sqlalchemy.orm import Session
+
+from newsmon.alerts import DEFAULT_TRIES, MAX_LISTED
+from newsmon.alerts.channels import send
+from newsmon.alerts.message import SHOWN_CHANGES, Item, compose
+from newsmon.db.models import AlertRow, ChannelRow, NotificationRow, RevisionRow, StoryRow, WatchRow
+from newsmon.diff import changed_words
+from newsmon.instants import now as _now
+from newsmon.kinds import AlertStatus, WatchOn
+from newsmon.output import counted
+from newsmon.query import Filters, filtered
+
+# The revision kinds each kind of watch tells about.
+_KINDS = {
+    WatchOn.NEW: ("new",),
+    WatchOn.UPDATED: ("updated", "silent_edit"),
+    WatchOn.ALL: ("new", "updated", "silent_edit"),
+}
+
+
+@dataclass(frozen=True)
+class Failing:
+    """A channel that has failed at least the tries limit: reported, and still retried."""
+
+    watch: str
+    channel: str  # as shown
+    tries: int
+    pending: int
+    error: str
+
+    def message(self) -> str:
+        times = "once" if self.tries == 1 else f"{self.tries} times"
+        return (
+            f"alerts of watch {self.watch} to {self.channel} failed {times}; "
+            f"{self.pending} stay pending: {self.error}"
+        )
+
+
+@dataclass
+class Outcome:
+    matched: int = 0  # revisions that matched a watch
+    sent: int = 0  # notifications the channels accepted
+    delivered: int = 0  # alerts those carried
+    refused: int = 0  # notifications not accepted this time
+    failing: list[Failing] = field(default_factory=list)
+
+    @property
+    def quiet(self) -> bool:
+        """Nothing matched, sent or tried: nothing worth a line."""
+        return not (self.matched or self.sent or self.refused)
+
+    def line(self) -> str:
+        """`newsmon: alerts: 3 matched; 2 notifications sent (3 stories); 1 refused`"""
+        parts = [
+            f"{self.matched} matched",
+            f"{counted(self.sent, 'notification')} sent "
+            f"({counted(self.delivered, 'story', 'stories')})",
+            f"{self.refused} refused",
+        ]
+        failing = [
+            f"{f.watch} to {f.channel} after {f.tries} tries ({f.pending} pending): {f.error}"
+            for f in self.failing
+        ]
+        if failing:
+            parts.append(f"{len(failing)} failing: " + "; ".join(failing))
+        return "newsmon: alerts: " + "; ".join(parts)
+
+
+def match(engine: Engine, now: datetime) -> int:
+    """Match every watch against the revisions stored since its position; returns how many
+    revisions matched (counting each watch's once)."""
+    matched = 0
+    with Session(engine) as session, session.begin():
+        newest = session.scalar(select(func.max(RevisionRow.id))) or 0
+        for watch in session.scalars(select(WatchRow).where(WatchRow.position < newest)):
+            query = (
+                select(RevisionRow.id)
+                .join(StoryRow, StoryRow.id == RevisionRow.story_id)
+                .where(RevisionRow.id > watch.position, RevisionRow.id <= newest)
+                .where(RevisionRow.kind.in_(_KINDS[WatchOn(watch.notify_on)]))
+                .order_by(RevisionRow.id)
+            )
+            filters = Filters(
+                section=watch.section,
+                search=watch.search,
+                outlets=(watch.outlet,) if watch.outlet else (),
+            )
+            revision_ids = session.scalars(filtered(query, filters)).all()
+            for channel in watch.channels:
+                session.add_all(
+                    AlertRow(
+                        channel_id=channel.id,
+                        revision_id=revision_id,
+                        status=AlertStatus.PENDING,
+                        matched_at=now,
+                        tries=0,
+                    )
+                    for revision_id in revision_ids
+                )
+            watch.position = newest
+            matched += len(revision_ids)
+    return matched
+
+
+def _items(session: Session, channel_id: int) -> list[tuple[Item, int]]:
+    """What channel `channel_id` is owed, oldest first, each with its failed tries so far."""
+    rows = session.execute(
+        select(AlertRow.id, AlertRow.tries, RevisionRow, StoryRow.source, StoryRow.section)
+        .join(RevisionRow, RevisionRow.id == AlertRow.revision_id)
+        .join(StoryRow, StoryRow.id == RevisionRow.story_id)
+        .where(AlertRow.channel_id == channel_id, AlertRow.status == AlertStatus.PENDING)
+        .order_by(AlertRow.revision_id)
+    ).all()
+    found = []
+    for alert_id, tries, rev, outlet, section in rows:
+        changes: dict[str, str] = {}
+        if rev.number > 1:
+            before = session.scalar(
+                select(RevisionRow).where(
+                    RevisionRow.story_id == rev.story_id, RevisionRow.number == rev.number - 1
+                )
+            )
+            if before is not None:
+                changes = {
+                    name: changed_words(getattr(before, name) or "", getattr(rev, name) or "")
+                    for name in SHOWN_CHANGES
+                }
+        item = Item(
+            alert_id=alert_id,
+            revision_id=rev.id,
+            outlet=outlet,
+            section=section,
+            title=rev.title,
+            url=rev.story.url,
+            kind=rev.kind,
+            number=rev.number,
+            written_at=rev.written_at,
+            updated_at=rev.updated_at,
+            changes=changes,
+        )
+        found.append((item, tries))
+    return found
+
+
+def send_pending(
+    engine: Engine,
+    outcome: Outcome,
+    *,
+    run_id: int | None = None,
+    tries: int = DEFAULT_TRIES,
+    clock: Callable[[], datetime] = _now,
+) -> None:
+    """Send each channel one notification of what it is owed, and record how it went."""
+    with Session(engine) as session:
+        channel_ids = session.scalars(
+            select(AlertRow.channel_id)
+            .where(AlertRow.status == AlertStatus.PENDING)
+            .distinct()
+            .order_by(AlertRow.channel_id)
+        ).all()
+    for channel_id in channel_ids:
+        with Session(engine) as session:
+            channel = session.get(ChannelRow, channel_id)
+            if channel is None:  # removed meanwhile
+                continue
+            watch, given, shown = channel.watch.name, channel.url, channel.shown
+            owed = _items(session, channel_id)
+        if not owed:
+            continue
+        items = [item for item, _ in owed]
+        listed = items[-MAX_LISTED:]
+        title, body = compose(watch, listed, more=len(items) - len(listed))
+        error = send(given, title, body)
+        ids = [item.alert_id for item in items]
+        with Session(engine) as session, session.begin():
+            if session.get(ChannelRow, channel_id) is None:
+                continue
+            note = NotificationRow(
+                channel_id=channel_id,
+                run_id=run_id,
+                attempted_at=clock(),
+                accepted=error is None,
+                stories=len(items),
+                error=error,
+            )
+            session.add(note)
+            session.flush()
+            owed_now = update(AlertRow).where(AlertRow.id.in_(ids))
+            if error is None:
+                session.execute(owed_now.values(status=AlertStatus.SENT, notification_id=note.id))
+            else:
+                session.execute(owed_now.values(tries=AlertRow.tries + 1))
+        if error is None:
+            outcome.sent += 1
+            outcome.delivered += len(items)
+            continue
+        outcome.refused += 1
+        most = max(t for _, t in owed) + 1
+        if most >= tries:
+            outcome.failing.append(Failing(watch, shown, most, len(items), error))
+
+
+def deliver(engine: Engine, *, run_id: int | None = None, tries: int = DEFAULT_TRIES) -> Outcome:
+    """Match, then send: what a crawl does after its runs, and `newsmon alerts send`."""
+    outcome = Outcome(matched=match(engine, _now()))
+    send_pending(engine, outcome, run_id=run_id, tries=tries)
+    return outcome

@@ -1,0 +1,348 @@
+"""Watches and alerts, in process: a real SQLite file, real receivers on 127.0.0.1 (a webhook for
+Apprise's json://, an SMTP server for mailto://), nothing mocked."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from receivers import Mailbox, Webhook
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from newsmon.alerts.channels import ChannelError, check, scrub
+from newsmon.alerts.deliver import deliver
+from newsmon.alerts.watches import NewWatch, add
+from newsmon.cli import main
+from newsmon.db.engine import Access, open_engine
+from newsmon.db.models import AlertRow, NotificationRow
+from newsmon.db.store import record_story
+from newsmon.instants import now
+from newsmon.items import Story
+from newsmon.kinds import AlertStatus, WatchOn
+
+WRITTEN = datetime(2026, 11, 26, 23, 40, tzinfo=UTC)
+SECRET = "hunter2-s3cret"
+BUDGET = Story(
+    source="kbs-world",
+    lang="e",
+    article_id="204162",
+    url="https://world.kbs.co.kr/service/news_view.htm?lang=e&Seq_Code=204162",
+    section="Politics",
+    title="Assembly Passes Revised Budget Bill",
+    body="The National Assembly passed the revised budget bill early on Friday.",
+    written_at=WRITTEN,
+)
+OTHER = replace(
+    BUDGET,
+    article_id="204163",
+    url="https://world.kbs.co.kr/service/news_view.htm?lang=e&Seq_Code=204163",
+    title="Foreign Minister Visits Tokyo",
+    body="The foreign minister arrived in Tokyo for talks.",
+)
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "news.db"
+
+
+@pytest.fixture
+def engine(db: Path) -> Iterator[Engine]:
+    engine = open_engine(str(db), Access.CREATE)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def webhook() -> Webhook:
+    return Webhook()
+
+
+def store(engine: Engine, *stories: Story, seen: datetime | None = None) -> None:
+    with Session(engine) as session, session.begin():
+        for story in stories:
+            record_story(session, story, seen or now())
+
+
+def watch(engine: Engine, name: str, search: str, *urls: str, **options: object) -> None:
+    add(engine, NewWatch(name, search, [check(u) for u in urls], **options), now())  # type: ignore[arg-type]
+
+
+def statuses(engine: Engine) -> list[tuple[str, int]]:
+    with Session(engine) as session:
+        return [
+            (a.status, a.tries) for a in session.scalars(select(AlertRow).order_by(AlertRow.id))
+        ]
+
+
+def test_a_new_matching_story_is_sent_once(engine: Engine, webhook: Webhook, host_tz: str) -> None:
+    watch(engine, "budget", "budget", webhook.url())
+    store(engine, BUDGET, OTHER)
+    with webhook.up():
+        outcome = deliver(engine)
+        again = deliver(engine)
+    assert (outcome.matched, outcome.sent, outcome.delivered, outcome.refused) == (1, 1, 1, 0)
+    assert again.quiet
+    [message] = webhook.received
+    assert message["title"] == "newsmon: budget: 1 new"
+    assert message["message"] == (
+        "NEW: Assembly Passes Revised Budget Bill\n"
+        "kbs-world, Politics, written 2026-11-26T23:40:00Z\n"
+        "https://world.kbs.co.kr/service/news_view.htm?lang=e&Seq_Code=204162"
+    )
+    assert statuses(engine) == [(AlertStatus.SENT, 0)]
+    assert outcome.line() == "newsmon: alerts: 1 matched; 1 notification sent (1 story); 0 refused"
+
+
+def test_an_update_says_which_words_changed(engine: Engine, webhook: Webhook, host_tz: str) -> None:
+    store(engine, BUDGET)
+    watch(engine, "budget", "budget", webhook.url(), notify_on=WatchOn.UPDATED)
+    updated = replace(
+        BUDGET,
+        title="Assembly Passes Revised Budget Bill After Overnight Session",
+        body=BUDGET.body + " The vote was 180 to 95.",
+        updated_at=WRITTEN + timedelta(hours=2),
+    )
+    store(engine, updated)
+    with webhook.up():
+        assert deliver(engine).sent == 1
+    [message] = webhook.received
+    assert message["title"] == "newsmon: budget: 1 changed"
+    assert message["message"].splitlines() == [
+        "UPDATED (revision 2): Assembly Passes Revised Budget Bill After Overnight Session",
+        "kbs-world, Politics, written 2026-11-26T23:40:00Z, updated 2026-11-27T01:40:00Z",
+        BUDGET.url,
+        "title: … Passes Revised Budget Bill {+After Overnight Session+}",
+        "body: … bill early on Friday. {+The vote was 180 to 95.+}",
+    ]
+
+
+def test_new_only_and_updates_only(engine: Engine, webhook: Webhook) -> None:
+    watch(engine, "new", "budget", webhook.url(), notify_on=WatchOn.NEW)
+    store(engine, BUDGET)
+    with webhook.up():
+        deliver(engine)
+        store(engine, replace(BUDGET, body=BUDGET.body + " More.", updated_at=WRITTEN))
+        assert deliver(engine).matched == 0
+    assert len(webhook.received) == 1
+
+
+def test_a_story_that_does_not_match_sends_nothing(engine: Engine, webhook: Webhook) -> None:
+    watch(engine, "budget", "budget", webhook.url())
+    watch(engine, "elsewhere", "tokyo", webhook.url(), outlet="meridian")
+    store(engine, OTHER)
+    with webhook.up():
+        outcome = deliver(engine)
+    assert outcome.quiet and webhook.received == [] and statuses(engine) == []
+
+
+def test_a_watch_starts_from_now_unless_told(engine: Engine, webhook: Webhook) -> None:
+    store(engine, BUDGET, seen=datetime(2026, 11, 20, tzinfo=UTC))
+    store(engine, replace(OTHER, body="A budget row."), seen=datetime(2026, 11, 25, tzinfo=UTC))
+    watch(engine, "now", "budget", webhook.url())
+    watch(engine, "since", "budget", webhook.url(), start=datetime(2026, 11, 24, tzinfo=UTC))
+    with webhook.up():
+        deliver(engine)
+    [message] = webhook.received
+    assert message["title"] == "newsmon: since: 1 new" and OTHER.url in message["message"]
+
+
+def test_a_channel_down_keeps_its_alerts_until_it_is_back(engine: Engine, webhook: Webhook) -> None:
+    watch(engine, "budget", "budget", webhook.url(SECRET))
+    store(engine, BUDGET)
+    down = deliver(engine, tries=2)  # nothing listens on the webhook's port
+    assert (down.matched, down.sent, down.refused, down.failing) == (1, 0, 1, [])
+    assert statuses(engine) == [(AlertStatus.PENDING, 1)]
+    still = deliver(engine, tries=2)
+    assert still.matched == 0 and still.refused == 1
+    [failing] = still.failing
+    assert (failing.watch, failing.tries, failing.pending) == ("budget", 2, 1)
+    assert "Connection refused" in failing.error
+    assert failing.channel == f"json://newsmon:****@127.0.0.1:{webhook.port}/hook"
+    assert "2 tries" in still.line() and SECRET not in still.line()
+    with webhook.up():
+        late = deliver(engine, tries=2)
+        assert deliver(engine).quiet
+    assert (late.sent, late.delivered, late.refused) == (1, 1, 0)
+    assert len(webhook.received) == 1 and BUDGET.url in webhook.received[0]["message"]
+    assert statuses(engine) == [(AlertStatus.SENT, 2)]
+    with Session(engine) as session:
+        ledger = [(n.accepted, n.stories) for n in session.scalars(select(NotificationRow))]
+        errors = [n.error for n in session.scalars(select(NotificationRow))]
+    assert ledger == [(False, 1), (False, 1), (True, 1)]
+    assert all(SECRET not in (e or "") for e in errors)
+
+
+def test_a_refusing_channel_is_retried(engine: Engine) -> None:
+    webhook = Webhook(status=503)
+    watch(engine, "budget", "budget", webhook.url())
+    store(engine, BUDGET)
+    with webhook.up():
+        outcome = deliver(engine, tries=1)
+    assert outcome.refused == 1 and "503" in outcome.failing[0].error
+    assert statuses(engine) == [(AlertStatus.PENDING, 1)]
+
+
+def test_two_watches_matching_one_story_each_tell(engine: Engine, webhook: Webhook) -> None:
+    second = Webhook()
+    watch(engine, "budget", "budget", webhook.url())
+    watch(engine, "assembly", "assembly", webhook.url(), second.url())
+    store(engine, BUDGET)
+    with webhook.up(), second.up():
+        outcome = deliver(engine)
+    assert (outcome.matched, outcome.sent) == (2, 3)
+    titles = sorted(m["title"] for m in webhook.received)
+    assert titles == ["newsmon: assembly: 1 new", "newsmon: budget: 1 new"]
+    assert [m["title"] for m in second.received] == ["newsmon: assembly: 1 new"]
+
+
+def test_mail_through_a_local_smtp_server(engine: Engine) -> None:
+    mailbox = Mailbox()
+    watch(engine, "budget", "budget", mailbox.url())
+    store(engine, BUDGET)
+    with mailbox.up():
+        assert deliver(engine).sent == 1
+    [mail] = mailbox.messages
+    assert mailbox.recipients == [["analyst@example.com"]]
+    assert mail["Subject"] == "newsmon: budget: 1 new"
+    assert BUDGET.url in mail.get_body().get_content()  # type: ignore[union-attr]
+
+
+def test_a_long_backlog_lists_the_newest(engine: Engine, webhook: Webhook) -> None:
+    watch(engine, "budget", "budget", webhook.url())
+    store(
+        engine,
+        *(
+            replace(BUDGET, article_id=str(300000 + i), url=f"{BUDGET.url}&n={i}")
+            for i in range(25)
+        ),
+    )
+    with webhook.up():
+        outcome = deliver(engine)
+    assert (outcome.sent, outcome.delivered) == (1, 25)
+    [message] = webhook.received
+    assert message["title"] == "newsmon: budget: 20 new, 5 more"
+    assert (
+        f"{BUDGET.url}&n=24" in message["message"]
+        and f"{BUDGET.url}&n=4\n" not in message["message"]
+    )
+    assert message["message"].endswith("… and 5 more: newsmon alerts --watch budget")
+
+
+# --- channels and secrets ----------------------------------------------------------------------
+
+
+def test_channels_from_the_environment_and_files(
+    tmp_path: Path, webhook: Webhook, monkeypatch: pytest.MonkeyPatch, engine: Engine
+) -> None:
+    secret_file = tmp_path / "hook.url"
+    secret_file.write_text(f"# the team's hook\n{webhook.url(SECRET)}\n", encoding="utf-8")
+    monkeypatch.setenv("NEWSMON_TEST_HOOK", webhook.url(SECRET))
+    assert check("env:NEWSMON_TEST_HOOK").shown == "env:NEWSMON_TEST_HOOK"
+    assert check(f"file:{secret_file}").shown == f"file:{secret_file}"
+    watch(engine, "budget", "budget", "env:NEWSMON_TEST_HOOK", f"file:{secret_file}")
+    store(engine, BUDGET)
+    with webhook.up():
+        assert deliver(engine).sent == 2
+    with sqlite3.connect(engine.url.database) as conn:  # type: ignore[arg-type]
+        dumped = "\n".join(conn.iterdump())
+    assert SECRET not in dumped
+
+
+@pytest.mark.parametrize(
+    ("given", "says"),
+    [
+        ("nosuch://user:hunter2-s3cret@example.com", "nosuch://…: not a service Apprise knows"),
+        ("slack://hunter2-s3cret", "slack://…: not a valid slack URL"),
+        ("hunter2-s3cret", "not a URL"),
+        ("env:NEWSMON_UNSET_VARIABLE", "environment variable NEWSMON_UNSET_VARIABLE is not set"),
+        ("file:/nonexistent/hook.url", "cannot read /nonexistent/hook.url"),
+    ],
+)
+def test_unusable_channels_are_refused_without_their_secrets(given: str, says: str) -> None:
+    with pytest.raises(ChannelError) as caught:
+        check(given)
+    assert says in str(caught.value) and SECRET not in str(caught.value)
+
+
+def test_errors_are_scrubbed_of_every_hidden_part() -> None:
+    url = "json://user:hunter2-s3cret@hooks.example.com/T1JJ3T3L2A1BRTD4JDTIiajkdnlazkc"
+    channel = check(url)
+    assert channel.shown == "json://user:****@hooks.example.com/****"
+    said = scrub(f"failed at {url} (hunter2-s3cret)", url, channel.shown)
+    assert "hunter2" not in said and "T1JJ3T3L2A" not in said and "hooks.example.com" in said
+
+
+def newsmon(*args: str) -> Result:
+    return CliRunner().invoke(main, list(args))
+
+
+def test_the_commands_never_print_a_secret(db: Path, webhook: Webhook, engine: Engine) -> None:
+    added = newsmon(
+        "watch", "add", "budget", "--search", "budget", "--notify", webhook.url(SECRET),
+        "--db", str(db),
+    )  # fmt: skip
+    assert added.exit_code == 0, added.output
+    store(engine, BUDGET)
+    sent = newsmon("alerts", "send", "--db", str(db))  # the webhook is down
+    assert sent.exit_code == 1 and "1 refused" in sent.output
+    outputs = [
+        added.output,
+        sent.output,
+        newsmon("watch", "list", "--db", str(db)).output,
+        newsmon("alerts", "--db", str(db)).output,
+        newsmon("watch", "test", "budget", "--db", str(db)).output,
+    ]
+    assert all(SECRET not in out for out in outputs), outputs
+    assert "json://newsmon:****@127.0.0.1" in outputs[2]
+    assert "pending, 1 failed try" in outputs[3] and "Connection refused" in outputs[3]
+    with webhook.up():
+        tested = newsmon("watch", "test", "budget", "--db", str(db))
+        resent = newsmon("alerts", "send", "--db", str(db))
+    assert tested.exit_code == 0 and "sent to json://newsmon:****@" in tested.output
+    assert resent.exit_code == 0
+    assert "1 notification sent (1 story)" in resent.output
+    assert [m["title"] for m in webhook.received] == [
+        "newsmon: budget: test",
+        "newsmon: budget: 1 new",
+    ]
+    listed = newsmon("alerts", "--watch", "budget", "--db", str(db)).output
+    assert "sent 20" in listed and BUDGET.title[:15] in listed
+    removed = newsmon("watch", "remove", "budget", "--db", str(db))
+    assert removed.output == "watch 'budget' removed (1 alert had been sent)\n"
+    assert "no watches yet" in newsmon("watch", "list", "--db", str(db)).output
+
+
+@pytest.mark.parametrize(
+    ("args", "names"),
+    [
+        (["--search", "budget AND (", "--notify", "json://localhost"], ["'--search'"]),
+        (["--search", "budget", "--notify", "nosuch://tok3n-abc@x"], ["'--notify'", "nosuch://…"]),
+        (["--search", "budget"], ["--notify"]),
+        (["--search", "x", "--notify", "json://localhost", "--on", "sometimes"], ["'--on'"]),
+        (["--search", "x", "--notify", "json://localhost", "--outlet", "nope"], ["'--outlet'"]),
+        (["--search", "x", "--notify", "json://localhost", "--section", "Sports"], ["'--section'"]),
+        (["--search", "x", "--notify", "json://localhost", "--from", "soon"], ["'--from'"]),
+    ],
+)
+def test_watch_add_usage_errors(args: list[str], names: list[str], db: Path) -> None:
+    result = newsmon("watch", "add", "w", *args, "--db", str(db))
+    assert result.exit_code == 2, result.output
+    [line] = result.output.splitlines()
+    assert line.startswith("Error: ") and all(n in line for n in names), line
+    assert "tok3n" not in line
+
+
+def test_a_watch_name_is_taken_once(db: Path) -> None:
+    args = ["watch", "add", "w", "--search", "x", "--notify", "json://localhost", "--db", str(db)]
+    assert newsmon(*args).exit_code == 0
+    again = newsmon(*args)
+    assert again.exit_code == 2 and "a watch named 'w' exists already" in again.output
+    missing = newsmon("watch", "remove", "nope", "--db", str(db))
+    assert missing.exit_code == 2 and "no watch named 'nope' (watches: w)" in missing.output
