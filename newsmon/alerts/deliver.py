@@ -9,9 +9,9 @@ channel has answered: accepted, its alerts are sent; refused, they stay pending,
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
@@ -118,44 +118,53 @@ def match(engine: Engine, now: datetime) -> int:
     return matched
 
 
-def _items(session: Session, channel_id: int) -> list[tuple[Item, int]]:
-    """What channel `channel_id` is owed, oldest first, each with its failed tries so far."""
-    rows = session.execute(
-        select(AlertRow.id, AlertRow.tries, RevisionRow, StoryRow.source, StoryRow.section)
-        .join(RevisionRow, RevisionRow.id == AlertRow.revision_id)
-        .join(StoryRow, StoryRow.id == RevisionRow.story_id)
-        .where(AlertRow.channel_id == channel_id, AlertRow.status == AlertStatus.PENDING)
-        .order_by(AlertRow.revision_id)
-    ).all()
-    found = []
-    for alert_id, tries, rev, outlet, section in rows:
-        changes: dict[str, str] = {}
-        if rev.number > 1:
-            before = session.scalar(
-                select(RevisionRow).where(
-                    RevisionRow.story_id == rev.story_id, RevisionRow.number == rev.number - 1
-                )
+def _owed(session: Session, channel_id: int) -> list[Any]:
+    """What channel `channel_id` is owed, oldest first: each alert's id and tries, and its
+    revision with the story's outlet, section and URL."""
+    return list(
+        session.execute(
+            select(
+                AlertRow.id,
+                AlertRow.tries,
+                RevisionRow,
+                StoryRow.source,
+                StoryRow.section,
+                StoryRow.url,
             )
-            if before is not None:
-                changes = {
-                    name: changed_words(getattr(before, name) or "", getattr(rev, name) or "")
-                    for name in SHOWN_CHANGES
-                }
-        item = Item(
-            alert_id=alert_id,
-            revision_id=rev.id,
-            outlet=outlet,
-            section=section,
-            title=rev.title,
-            url=rev.story.url,
-            kind=rev.kind,
-            number=rev.number,
-            written_at=rev.written_at,
-            updated_at=rev.updated_at,
-            changes=changes,
+            .join(RevisionRow, RevisionRow.id == AlertRow.revision_id)
+            .join(StoryRow, StoryRow.id == RevisionRow.story_id)
+            .where(AlertRow.channel_id == channel_id, AlertRow.status == AlertStatus.PENDING)
+            .order_by(AlertRow.revision_id)
         )
-        found.append((item, tries))
-    return found
+    )
+
+
+def _item(session: Session, rev: RevisionRow, outlet: str, section: str | None, url: str) -> Item:
+    """A revision as a notification lists it; a later one with the words that changed since
+    the revision before it."""
+    changes: dict[str, str] = {}
+    if rev.number > 1:
+        before = session.scalar(
+            select(RevisionRow).where(
+                RevisionRow.story_id == rev.story_id, RevisionRow.number == rev.number - 1
+            )
+        )
+        if before is not None:
+            changes = {
+                name: changed_words(getattr(before, name) or "", getattr(rev, name) or "")
+                for name in SHOWN_CHANGES
+            }
+    return Item(
+        outlet=outlet,
+        section=section,
+        title=rev.title,
+        url=url,
+        kind=rev.kind,
+        number=rev.number,
+        written_at=rev.written_at,
+        updated_at=rev.updated_at,
+        changes=changes,
+    )
 
 
 def send_pending(
@@ -164,7 +173,6 @@ def send_pending(
     *,
     run_id: int | None = None,
     tries: int = DEFAULT_TRIES,
-    clock: Callable[[], datetime] = _now,
 ) -> None:
     """Send each channel one notification of what it is owed, and record how it went."""
     with Session(engine) as session:
@@ -180,23 +188,23 @@ def send_pending(
             if channel is None:  # removed meanwhile
                 continue
             watch, given, shown = channel.watch.name, channel.url, channel.shown
-            owed = _items(session, channel_id)
-        if not owed:
-            continue
-        items = [item for item, _ in owed]
-        listed = items[-MAX_LISTED:]
-        title, body = compose(watch, listed, more=len(items) - len(listed))
+            owed = _owed(session, channel_id)
+            if not owed:
+                continue
+            # A long backlog (a channel down for days) lists its newest; the rest are counted.
+            listed = [_item(session, *row[2:]) for row in owed[-MAX_LISTED:]]
+        title, body = compose(watch, listed, more=len(owed) - len(listed))
         error = send(given, title, body)
-        ids = [item.alert_id for item in items]
+        ids = [row[0] for row in owed]
         with Session(engine) as session, session.begin():
             if session.get(ChannelRow, channel_id) is None:
                 continue
             note = NotificationRow(
                 channel_id=channel_id,
                 run_id=run_id,
-                attempted_at=clock(),
+                attempted_at=_now(),
                 accepted=error is None,
-                stories=len(items),
+                stories=len(owed),
                 error=error,
             )
             session.add(note)
@@ -208,12 +216,12 @@ def send_pending(
                 session.execute(owed_now.values(tries=AlertRow.tries + 1))
         if error is None:
             outcome.sent += 1
-            outcome.delivered += len(items)
+            outcome.delivered += len(owed)
             continue
         outcome.refused += 1
-        most = max(t for _, t in owed) + 1
+        most = max(row[1] for row in owed) + 1
         if most >= tries:
-            outcome.failing.append(Failing(watch, shown, most, len(items), error))
+            outcome.failing.append(Failing(watch, shown, most, len(owed), error))
 
 
 def deliver(engine: Engine, *, run_id: int | None = None, tries: int = DEFAULT_TRIES) -> Outcome:

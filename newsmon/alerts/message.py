@@ -20,8 +20,6 @@ SHOWN_CHANGES = ("title", "body")
 class Item:
     """One matched revision of a story, as a notification lists it."""
 
-    alert_id: int
-    revision_id: int
     outlet: str
     section: str | None
     title: str
