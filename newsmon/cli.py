@@ -249,9 +249,9 @@ def _unfinished(db: str, run_ids: dict[str, int] | None) -> RunStatus:
     "made it: any other file is left alone.",
 )
 def demo(db: str) -> None:
-    """Serve the bundled offline copy of the Politics section on 127.0.0.1, crawl it into the
-    demo database, let the site publish, update and silently edit stories, crawl again, and show
-    what was stored. Needs no network."""
+    """Serve bundled offline copies of two outlets (KBS WORLD's Politics section, The Meridian
+    Herald) on 127.0.0.1, crawl them into the demo database, let them publish, update and
+    silently edit stories, crawl again, and show what was stored. Needs no network."""
     from newsmon.demo.run import NotDemoDatabase, run_demo
 
     try:
@@ -299,8 +299,8 @@ def migrate(db: str) -> None:
 @click.option(
     "--public",
     is_flag=True,
-    help="Allow other machines to connect; turns off arbitrary SQL and downloading the "
-    "database. Put authentication and a reverse proxy in front.",
+    help="Allow other machines to connect; turns off arbitrary SQL. Put authentication and a "
+    "reverse proxy in front.",
 )
 def serve(db: str, config: str | None, host: str, port: int, public: bool) -> None:
     """Browse, search and compare revisions in a web browser: Datasette on the database,
@@ -317,8 +317,7 @@ def serve(db: str, config: str | None, host: str, port: int, public: bool) -> No
         raise click.BadParameter(f"{db}: serving needs an SQLite file", param_hint="'--db'")
     if not public and not is_loopback(host):
         raise click.BadParameter(
-            f"{host} lets other machines connect: add --public, which also turns off arbitrary "
-            "SQL and downloading the database",
+            f"{host} lets other machines connect: add --public, which also turns off arbitrary SQL",
             param_hint="'--host'",
         )
     try:

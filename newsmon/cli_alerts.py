@@ -7,6 +7,7 @@ import sys
 from typing import TYPE_CHECKING
 
 import click
+from click.core import ParameterSource
 
 from newsmon.cli_options import COUNT, INSTANT, NAME, SEARCH, ExitStatus, config_option, db_option
 from newsmon.cli_query import database, short_id
@@ -130,11 +131,21 @@ def add(
     config: str | None,
 ) -> None:
     """Add watch NAME: stories matching --search are sent to each --notify channel."""
+    from newsmon.alerts.channels import readable_by_others
     from newsmon.alerts.watches import NewWatch, WatchError, add
     from newsmon.db.engine import Access
     from newsmon.instants import now, parse_user_instant
 
     channels = _channels(notify)
+    for given in notify:
+        if (loose := readable_by_others(given)) is not None:
+            click.echo(f"newsmon: note: other users may read {loose} (chmod 600 it)", err=True)
+    begins = parse_user_instant(start) if start else None
+    if begins is not None and begins > now():
+        raise click.BadParameter(
+            f"{start!r} is in the future; without --from a watch starts from now",
+            param_hint="'--from'",
+        )
     new = NewWatch(
         name=name,
         search=search,
@@ -142,20 +153,18 @@ def add(
         outlet=outlet,
         section=section,
         notify_on=WatchOn(notify_on),
-        start=parse_user_instant(start) if start else None,
+        start=begins,
     )
-    with database(db, Access.CREATE) as engine:
+    with database(db, Access.WRITE) as engine:
         _check_scope(engine, config, outlet, section)
         try:
-            row = add(engine, new, now())
+            add(engine, new, now())
         except WatchError as exc:
             raise click.BadParameter(str(exc), param_hint="'NAME'") from None
     where = ", ".join(c.shown for c in channels)
-    since = f"stored since {format_instant(new.start)}" if new.start else "stored from now on"
-    click.echo(
-        f"watch {name!r} added: {notify_on} stories matching {search!r} {since} "
-        f"(after revision {row.position}) go to {where}"
-    )
+    since = f"stored since {format_instant(begins)}" if begins else "stored from now on"
+    kinds = {"all": "new and changed", "new": "new", "updated": "changed"}[notify_on]
+    click.echo(f"watch {name!r} added: {kinds} stories matching {search!r} {since} go to {where}")
 
 
 @watch.command("list")
@@ -231,7 +240,7 @@ def test(name: str, db: str) -> None:
             click.echo(f"sent to {shown}")
         else:
             failed += 1
-            click.echo(f"newsmon: {shown} did not accept it: {error}", err=True)
+            click.echo(f"newsmon: not sent to {shown}: {error}", err=True)
     if failed:
         sys.exit(ExitStatus.FAILED)
 
@@ -254,6 +263,10 @@ def alerts(ctx: click.Context, watch_name: str | None, limit: int, db: str) -> N
     from newsmon.output import counted, table
 
     if ctx.invoked_subcommand is not None:
+        for name in ("watch_name", "limit"):
+            if ctx.get_parameter_source(name) is not ParameterSource.DEFAULT:
+                option = "--watch" if name == "watch_name" else "--limit"
+                raise click.UsageError(f"{option} lists alerts; `alerts send` sends every watch's")
         return
     with database(db) as engine:
         if watch_name is not None:
@@ -291,6 +304,7 @@ def alerts(ctx: click.Context, watch_name: str | None, limit: int, db: str) -> N
 
 
 @alerts.command()
+@click.pass_context
 @click.option(
     "--tries",
     type=COUNT,
@@ -298,28 +312,31 @@ def alerts(ctx: click.Context, watch_name: str | None, limit: int, db: str) -> N
     help="Failed tries after which a channel is reported failing (default: the crawl's "
     "NEWSMON_ALERT_TRIES).",
 )
-@db_option()
-def send(tries: int | None, db: str) -> None:
+@db_option(default=None)
+def send(ctx: click.Context, tries: int | None, db: str | None) -> None:
     """Match the watches and send what they owe, as a crawl does after its runs (for a cron
     line of its own). Exit 0 when every channel accepted, 1 when one refused, 75 when another
     process is sending."""
     from newsmon.alerts import DEFAULT_TRIES
     from newsmon.alerts.deliver import deliver
     from newsmon.db.engine import Access
+    from newsmon.instants import now
     from newsmon.lock import ALERTS, CrawlLock
 
+    assert ctx.parent is not None
+    db = db or ctx.parent.params["db"]  # `newsmon alerts --db X send` too
     lock = CrawlLock(db, ALERTS)
     with database(db, Access.WRITE) as engine:
         if not lock.acquire():
             click.echo(f"newsmon: locked: {lock.holder()} is sending alerts", err=True)
             sys.exit(ExitStatus.LOCKED)
         try:
-            lock.describe()
+            lock.describe(started_at=format_instant(now()))
             outcome = deliver(engine, tries=tries or DEFAULT_TRIES)
         finally:
             lock.release()
     click.echo(outcome.line())
-    for failing in outcome.failing:
-        click.echo(f"newsmon: {failing.message()}", err=True)
+    for refused in outcome.refused:
+        click.echo(f"newsmon: {refused.message()}", err=True)
     if outcome.refused:
         sys.exit(ExitStatus.FAILED)

@@ -56,7 +56,7 @@ class CrawlLock:
             info = json.loads(self.info_path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return "another run"
-        run = f"run {info['run_id']}" if info.get("run_id") else "a run"
+        run = f"run {info['run_id']}" if info.get("run_id") else "a process"
         return f"{run} (pid {info.get('pid', '?')}, started {info.get('started_at', '?')})"
 
     def release(self) -> None:

@@ -9,6 +9,7 @@ import email.policy
 import json
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from email.message import EmailMessage
@@ -27,9 +28,10 @@ class Webhook:
     answer (a test may kill the sender there). Between `with webhook.up():` blocks it is down:
     nothing listens on its port."""
 
-    def __init__(self, status: int = 200) -> None:
+    def __init__(self, status: int = 200, delay: float = 0) -> None:
         self.port = free_port()
         self.status = status
+        self.delay = delay  # seconds before it answers
         self.received: list[dict[str, Any]] = []
         self.paths: list[str] = []
         self.on_post: Callable[[dict[str, Any]], None] | None = None
@@ -51,6 +53,7 @@ class Webhook:
                 receiver.paths.append(self.path)
                 if receiver.on_post is not None:
                     receiver.on_post(message)
+                time.sleep(receiver.delay)
                 self.send_response(receiver.status)
                 self.end_headers()
 

@@ -2,9 +2,11 @@
 `file:PATH`, which keep secrets out of the database and the shell's history), and what of them
 may be shown.
 
-Notification URLs hold tokens and passwords. Nothing here returns one in a message: a URL is
-shown as Apprise's own privacy form of it (`json://user:****@host/…`), and an error from a
-channel has every secret part of its URL blanked out.
+Notification URLs hold tokens and passwords, in the user part, the host part (a Discord webhook
+id), the path (a generic webhook's token, an ntfy topic) or the options. Nothing here returns
+one in a message: a URL is shown by its scheme and host only, the host as Apprise's privacy
+form has it (`json://****@127.0.0.1:8080/…`, `discord://4...8/…`; mail shows its recipients),
+and an error from a channel has every other part of its URL blanked out.
 """
 
 from __future__ import annotations
@@ -22,8 +24,20 @@ from newsmon.alerts import SEND_TIMEOUT
 ENV = "env:"
 FILE = "file:"
 _PARTS = re.compile(r"[:/@?&=#+,]+")
-# The operating system's reason inside a socket error, e.g. `[Errno 111] Connection refused`.
-_ERRNO = re.compile(r"\[Errno -?\d+\] [^\"')\]]+")
+# The operating system's reason inside a socket error, e.g. `[Errno 111] Connection refused`,
+# or a timeout's, e.g. `Read timed out. (read timeout=30.0)`.
+_SOCKET_REASONS = (
+    re.compile(r"\[Errno -?\d+\] [^\"')\]]+"),
+    re.compile(r"\w+ timed out\. \(\w+ timeout=[\d.]+\)"),
+)
+# scheme://[userinfo@]host[:port][/path]
+_URL = re.compile(
+    r"^(?P<scheme>[\w+.-]+)://(?:(?P<userinfo>[^@/]*)@)?(?P<host>[^/?#]*)(?P<path>/[^?#]*)?"
+)
+# Schemes whose path holds the recipients, not a secret: shown.
+_RECIPIENT_PATHS = frozenset({"mailto", "mailtos"})
+# More than one URL in one value (Apprise reads comma- or space-separated lists).
+_MANY = re.compile(r"[\s,]+\S*://")
 MASK = "****"
 
 
@@ -85,6 +99,8 @@ def resolve(given: str) -> str:
 
 
 def _plugin(url: str) -> Any:
+    if _MANY.search(url):
+        raise ChannelError(f"{_vague(url)}: one URL per --notify (give --notify again)")
     apprise = _apprise()
     scheme = _scheme(url)
     if scheme not in apprise.NotificationManager().schemas():
@@ -96,23 +112,38 @@ def _plugin(url: str) -> Any:
     plugin = apprise.Apprise.instantiate(url)
     if plugin is None:
         raise ChannelError(f"{_vague(url)}: not a valid {scheme} URL (see Apprise's page for it)")
+    # Apprise waits 4 s for an answer by default: a channel slower than that would get the
+    # notification, be counted as refusing it, and get it again. Unless the URL says (rto=, cto=).
+    if "rto=" not in url:
+        plugin.socket_read_timeout = float(SEND_TIMEOUT)
+    if "cto=" not in url:
+        plugin.socket_connect_timeout = float(SEND_TIMEOUT)
     return plugin
 
 
-def _looks_secret(part: str) -> bool:
-    """A long run of letters and digits mixed, as tokens are (webhook paths carry them, and
-    Apprise's privacy form shows the paths of generic webhooks)."""
-    return len(part) >= 16 and any(c.isdigit() for c in part) and any(c.isalpha() for c in part)
-
-
 def shown_url(plugin: Any) -> str:
-    """Apprise's privacy form of a channel's URL, without its options (`?…`), and with any
-    path segment that looks like a token masked too."""
-    private = str(plugin.url(privacy=True)).split("?", 1)[0]
-    scheme, _, rest = private.partition("://")
-    host, _, path = rest.partition("/")
-    segments = [MASK if _looks_secret(unquote(s)) else s for s in path.split("/")]
-    return f"{scheme}://{host}" + ("/" + "/".join(segments) if path else "")
+    """A channel's URL as it may be shown: its scheme and host as Apprise's privacy form has
+    them, with any user part masked and the path left out (but for mail: its recipients)."""
+    private = str(plugin.url(privacy=True))
+    parts = _URL.match(private)
+    if parts is None:
+        return _vague(private)
+    scheme, path = parts["scheme"], (parts["path"] or "").strip("/")
+    shown = f"{scheme}://" + (f"{MASK}@" if parts["userinfo"] else "") + parts["host"]
+    if path:
+        shown += "/" + unquote(path) if scheme in _RECIPIENT_PATHS else "/…"
+    return shown
+
+
+def readable_by_others(given: str) -> Path | None:
+    """The file a `file:` channel reads, when users other than its owner may read it."""
+    if not given.startswith(FILE):
+        return None
+    path = Path(given.removeprefix(FILE)).expanduser()
+    try:
+        return path if path.stat().st_mode & 0o044 else None
+    except OSError:
+        return None
 
 
 def check(given: str) -> Channel:
@@ -169,6 +200,8 @@ def _reason(result: Any) -> str:
     for entry in result.logs():
         if entry.level in ("WARNING", "ERROR", "CRITICAL") and entry.message not in said:
             said.append(entry.message)
-        elif (found := _ERRNO.search(entry.message)) and found.group() not in said:
-            said.append(found.group())
+            continue
+        for pattern in _SOCKET_REASONS:
+            if (found := pattern.search(entry.message)) and found.group() not in said:
+                said.append(found.group())
     return " ".join(said) or "the channel did not accept the notification"

@@ -21,6 +21,7 @@ from twisted.internet.threads import deferToThread
 
 from newsmon.alerts.deliver import Outcome, deliver
 from newsmon.db.crawl import CrawlDatabase
+from newsmon.instants import format_instant, now
 from newsmon.ledger import RUN_IDS
 from newsmon.lock import ALERTS, CrawlLock
 from newsmon.logs import PRINTED
@@ -57,7 +58,7 @@ class CrawlAlerts:
             logger.info("alerts: another process is sending them; this run leaves them to it")
             return
         try:
-            lock.describe(run_id=run_id)
+            lock.describe(run_id=run_id, started_at=format_instant(now()))
             outcome = deliver(database.engine, run_id=run_id, tries=self.tries)
         except Exception:
             # Stories are stored and runs closed: a failure here is the alerts' alone.
@@ -72,7 +73,7 @@ class CrawlAlerts:
         assert stats is not None
         stats.set_value("newsmon/alerts/matched", outcome.matched)
         stats.set_value("newsmon/alerts/sent", outcome.sent)
-        stats.set_value("newsmon/alerts/refused", outcome.refused)
+        stats.set_value("newsmon/alerts/refused", len(outcome.refused))
         stats.set_value("newsmon/alerts/failing", len(outcome.failing))
         if outcome.quiet:
             return
@@ -80,6 +81,10 @@ class CrawlAlerts:
         logger.info(line.removeprefix("newsmon: "), extra={PRINTED: True})
         if self.print_summary:
             print(line, file=sys.stdout, flush=True)
-        for failing in outcome.failing:
-            logger.error(failing.message(), extra={PRINTED: True})
-            print(f"newsmon: {failing.message()}", file=sys.stderr, flush=True)
+        # A channel's first refusals go to the log; once it is failing, cron hears of it too.
+        for refused in outcome.refused:
+            if refused.tries >= outcome.tries:
+                logger.error(refused.message(), extra={PRINTED: True})
+                print(f"newsmon: {refused.message()}", file=sys.stderr, flush=True)
+            else:
+                logger.warning(refused.message())

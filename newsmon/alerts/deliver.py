@@ -35,12 +35,12 @@ _KINDS = {
 
 
 @dataclass(frozen=True)
-class Failing:
-    """A channel that has failed at least the tries limit: reported, and still retried."""
+class Refused:
+    """A channel that did not accept its notification this time; its alerts stay pending."""
 
     watch: str
     channel: str  # as shown
-    tries: int
+    tries: int  # failed tries, this one included
     pending: int
     error: str
 
@@ -54,11 +54,16 @@ class Failing:
 
 @dataclass
 class Outcome:
+    tries: int  # failed tries after which a channel is failing
     matched: int = 0  # revisions that matched a watch
     sent: int = 0  # notifications the channels accepted
     delivered: int = 0  # alerts those carried
-    refused: int = 0  # notifications not accepted this time
-    failing: list[Failing] = field(default_factory=list)
+    refused: list[Refused] = field(default_factory=list)
+
+    @property
+    def failing(self) -> list[Refused]:
+        """Channels that have failed the tries limit or more: reported, and still retried."""
+        return [r for r in self.refused if r.tries >= self.tries]
 
     @property
     def quiet(self) -> bool:
@@ -66,20 +71,12 @@ class Outcome:
         return not (self.matched or self.sent or self.refused)
 
     def line(self) -> str:
-        """`newsmon: alerts: 3 matched; 2 notifications sent (3 stories); 1 refused`"""
-        parts = [
-            f"{self.matched} matched",
-            f"{counted(self.sent, 'notification')} sent "
-            f"({counted(self.delivered, 'story', 'stories')})",
-            f"{self.refused} refused",
-        ]
-        failing = [
-            f"{f.watch} to {f.channel} after {f.tries} tries ({f.pending} pending): {f.error}"
-            for f in self.failing
-        ]
-        if failing:
-            parts.append(f"{len(failing)} failing: " + "; ".join(failing))
-        return "newsmon: alerts: " + "; ".join(parts)
+        """`newsmon: alerts: 3 matched; 2 notifications sent (3 stories); 1 refused; 0 failing`"""
+        return (
+            f"newsmon: alerts: {self.matched} matched; {counted(self.sent, 'notification')} "
+            f"sent ({counted(self.delivered, 'story', 'stories')}); {len(self.refused)} "
+            f"refused; {len(self.failing)} failing"
+        )
 
 
 def match(engine: Engine, now: datetime) -> int:
@@ -167,13 +164,7 @@ def _item(session: Session, rev: RevisionRow, outlet: str, section: str | None, 
     )
 
 
-def send_pending(
-    engine: Engine,
-    outcome: Outcome,
-    *,
-    run_id: int | None = None,
-    tries: int = DEFAULT_TRIES,
-) -> None:
+def send_pending(engine: Engine, outcome: Outcome, *, run_id: int | None = None) -> None:
     """Send each channel one notification of what it is owed, and record how it went."""
     with Session(engine) as session:
         channel_ids = session.scalars(
@@ -218,14 +209,12 @@ def send_pending(
             outcome.sent += 1
             outcome.delivered += len(owed)
             continue
-        outcome.refused += 1
         most = max(row[1] for row in owed) + 1
-        if most >= tries:
-            outcome.failing.append(Failing(watch, shown, most, len(owed), error))
+        outcome.refused.append(Refused(watch, shown, most, len(owed), error))
 
 
 def deliver(engine: Engine, *, run_id: int | None = None, tries: int = DEFAULT_TRIES) -> Outcome:
     """Match, then send: what a crawl does after its runs, and `newsmon alerts send`."""
-    outcome = Outcome(matched=match(engine, _now()))
-    send_pending(engine, outcome, run_id=run_id, tries=tries)
+    outcome = Outcome(tries, matched=match(engine, _now()))
+    send_pending(engine, outcome, run_id=run_id)
     return outcome

@@ -157,7 +157,7 @@ def alert_lines(engine: Engine, watch: str | None, limit: int) -> Iterator[Alert
 
 
 @dataclass(frozen=True)
-class Refusal:
+class LastRefusal:
     """A channel's last notification, when it was refused: why its alerts are pending."""
 
     watch: str
@@ -166,7 +166,7 @@ class Refusal:
     error: str
 
 
-def refusals(engine: Engine, watch: str | None) -> Iterator[Refusal]:
+def refusals(engine: Engine, watch: str | None) -> Iterator[LastRefusal]:
     """Channels whose last notification was refused."""
     last = (
         select(func.max(NotificationRow.id)).group_by(NotificationRow.channel_id).scalar_subquery()
@@ -182,4 +182,4 @@ def refusals(engine: Engine, watch: str | None) -> Iterator[Refusal]:
         query = query.where(WatchRow.name == watch)
     with Session(engine) as session:
         for name, shown, at, error in session.execute(query):
-            yield Refusal(name, shown, at, error or "")
+            yield LastRefusal(name, shown, at, error or "")

@@ -21,13 +21,14 @@ def is_loopback(host: str) -> bool:
 
 def datasette(path: Path, *, config: str | None, public: bool) -> Any:
     """A Datasette on `path`. Datasette opens a database file with `mode=ro`, so it never
-    writes and a crawl may write meanwhile. `public` turns off what an anonymous visitor should
-    not have: arbitrary SQL and downloading the whole database."""
+    writes and a crawl may write meanwhile; so it never offers the file for download either
+    (Datasette offers only files it may treat as immutable). `public` turns off arbitrary SQL,
+    which an anonymous visitor should not have."""
     from datasette.app import Datasette
 
     return Datasette(
         [str(path)],
-        settings={"default_allow_sql": not public, "allow_download": not public},
+        settings={"default_allow_sql": not public, "allow_download": False},
         metadata={"plugins": {"newsmon": {"config": config}}},
     )
 
