@@ -1,5 +1,6 @@
 """Serving a fixture site (KBS WORLD's copy, The Meridian Herald) on 127.0.0.1 from a
-background thread."""
+background thread, with the faults a real site can have: a status, a delay, a hang, a dropped
+connection, a truncated body (see `newsmon.demo.site.Page`)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Protocol
 
-from newsmon.demo.site import Page
+from newsmon.demo.site import Fault, Page
+
+# The longest a hanging page holds its connection when the server is not stopped first.
+HANG_LIMIT = 300
 
 
 class Site(Protocol):
@@ -24,13 +28,26 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         with self.server.lock:
             page = self.server.site.handle(self.path, self.headers.get("Host", ""))
-        body = page.body.encode("utf-8")
+        if page.delay and self.server.stopping.wait(page.delay):
+            return
+        if page.fault is Fault.HANG:
+            self.server.stopping.wait(HANG_LIMIT)
+            self.close_connection = True
+            return
+        if page.fault is Fault.DROP:
+            self.close_connection = True
+            return
+        body = page.payload
         self.send_response(page.status)
         self.send_header("Content-Type", page.content_type)
         self.send_header("Content-Length", str(len(body)))
         for name, value in page.headers.items():
             self.send_header(name, value)
         self.end_headers()
+        if page.fault is Fault.TRUNCATE:
+            self.wfile.write(body[: len(body) // 2])
+            self.close_connection = True
+            return
         self.wfile.write(body)
 
     def log_message(self, format: str, *args: object) -> None:
@@ -44,6 +61,7 @@ class _Server(ThreadingHTTPServer):
         super().__init__((host, port), _Handler)
         self.site = site
         self.lock = threading.Lock()
+        self.stopping = threading.Event()  # set when the server stops: hangs end
 
 
 @contextmanager
@@ -55,6 +73,7 @@ def serve(site: Site, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
     try:
         yield f"http://{host}:{server.server_address[1]}"
     finally:
+        server.stopping.set()
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)

@@ -9,6 +9,7 @@ story, an update, a silent edit, a failing page) and records every request it an
 from __future__ import annotations
 
 import copy
+import enum
 import json
 import time
 from dataclasses import dataclass, field
@@ -32,12 +33,26 @@ def load_stories() -> list[dict[str, Any]]:
     return json.loads(text)["stories"]
 
 
+class Fault(enum.Enum):
+    """How a page can fail on the wire, beyond its status (see newsmon.demo.server)."""
+
+    HANG = "hang"  # never answers, until the server stops
+    DROP = "drop"  # closes the connection without a word
+    TRUNCATE = "truncate"  # promises the whole body, sends half of it, closes
+
+
 @dataclass
 class Page:
     status: int
-    body: str
+    body: str | bytes  # text is sent as UTF-8; bytes as they are (another charset, gzip)
     content_type: str = "text/html; charset=utf-8"
     headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0  # seconds before the answer
+    fault: Fault | None = None
+
+    @property
+    def payload(self) -> bytes:
+        return self.body if isinstance(self.body, bytes) else self.body.encode("utf-8")
 
 
 @dataclass
@@ -52,6 +67,8 @@ class FixtureSite:
     robots: str = ROBOTS
     # path+query prefix -> pages to answer with, one per request, before the real page
     queued: dict[str, list[Page]] = field(default_factory=dict)
+    # path+query prefix -> the page to answer with every time (a fault, another encoding)
+    answers: dict[str, Page] = field(default_factory=dict)
     # the story text's class attribute (a site redesign renames it)
     body_class: str = "body_txt fr-view"
     requests: list[str] = field(default_factory=list)
@@ -105,6 +122,9 @@ class FixtureSite:
         for prefix, pages in self.queued.items():
             if target.startswith(prefix) and pages:
                 return pages.pop(0)
+        for prefix, page in self.answers.items():
+            if target.startswith(prefix):
+                return page
         for prefix, status in self.failures.items():
             if target.startswith(prefix):
                 return Page(status, f"<html><body><h1>{status}</h1></body></html>")

@@ -9,13 +9,21 @@ re-fetches every story written within a window; `since` backfills from an outlet
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 import scrapy
-from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    ResponseDataLossError,
+)
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
@@ -31,6 +39,25 @@ from newsmon.schedule import Schedule, parse_duration
 from newsmon.sites.base import IndexPage, Listed, Outlet, ParseError, StoryKey
 
 T = TypeVar("T")
+
+
+# A page that got no usable answer, by Scrapy's error: the failure's kind, and what it means.
+NETWORK_FAILURES = (
+    (DownloadTimeoutError, "timeout", "no answer in time"),
+    (ResponseDataLossError, "truncated", "the answer was cut short"),
+    (DownloadConnectionRefusedError, "refused", "connection refused"),
+    (CannotResolveHostError, "dns", "host not found"),
+)
+# Scrapy's refusals (IgnoreRequest), by a word of their message.
+_REFUSALS = (("robots", "robots_forbidden"), ("DOWNLOAD_MAXSIZE", "too_large"))
+_TWISTED_FAILURE = re.compile(r"<twisted\.python\.failure\.Failure [\w.]+\.(\w+): ([^>]*)>")
+
+
+def _said(failure: Failure) -> str:
+    """A download error's message, with Twisted's wrapped failures as `Error: message`."""
+    message = failure.getErrorMessage()
+    inner = _TWISTED_FAILURE.findall(message)
+    return "; ".join(f"{name}: {text}".rstrip(": ") for name, text in inner) if inner else message
 
 
 class ArgumentError(ValueError):
@@ -290,12 +317,16 @@ class OutletSpider(scrapy.Spider):
         elif failure.check(OffsiteRedirect):
             kind, reason = "offsite_redirect", failure.getErrorMessage()
         elif failure.check(IgnoreRequest):
-            # Scrapy's own refusals, such as robots.txt.
+            # Scrapy's own refusals: robots.txt, a compressed body inflating past the cap.
             reason = failure.getErrorMessage()
-            kind = "robots_forbidden" if "robots" in reason.lower() else "ignored"
+            kind = next((k for word, k in _REFUSALS if word in reason), "ignored")
         else:
-            kind = "network"
-            reason = f"no answer ({failure.type.__name__}: {failure.getErrorMessage()})"
+            kind, what = next(
+                ((kind, what) for error, kind, what in NETWORK_FAILURES if failure.check(error)),
+                ("network", "no answer"),
+            )
+            said = _said(failure)
+            reason = f"{what} ({failure.type.__name__}{': ' + said if said else ''})"
         self._fail(request, Stage.FETCH, kind, f"{page} page: {reason}")
 
     # --- helpers -----------------------------------------------------------------------------

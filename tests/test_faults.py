@@ -1,0 +1,134 @@
+"""Faults a real site has, served by the fixture server on 127.0.0.1: each crawl ends as the
+reliability notes say (docs/reliability.md), with the run's ledger row and exit status saying
+so, and nothing else lost."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import zlib
+from pathlib import Path
+
+import pytest
+from conftest import crawl
+
+from newsmon.demo.run import crawl_command
+from newsmon.demo.site import Fault, FixtureSite, Page
+
+pytestmark = pytest.mark.slow
+STORY = "/service/news_view.htm?lang=e&Seq_Code={}"
+# Fast faults: a second to answer, one retry.
+QUICK = ("-s", "DOWNLOAD_TIMEOUT=1", "-s", "RETRY_TIMES=1")
+
+
+def failures(db: Path) -> dict[str, tuple[str, str]]:
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT article_id, kind, stage FROM failures").fetchall()
+    return {article_id: (kind, stage) for article_id, kind, stage in rows}
+
+
+def stored(db: Path) -> set[str]:
+    with sqlite3.connect(db) as conn:
+        return {row[0] for row in conn.execute("SELECT article_id FROM stories")}
+
+
+def last_run(db: Path) -> tuple[str, int, int]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute(
+            "SELECT status, new, failed FROM runs ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+
+
+def test_network_faults_on_story_pages_lose_only_those_pages(
+    site: FixtureSite, origin: str, tmp_path: Path
+) -> None:
+    ids = [s["article_id"] for s in site.politics()[:10]]
+    faults = {
+        ids[1]: Page(200, "late", delay=3),  # slower than the 1 s download timeout
+        ids[3]: Page(200, "", fault=Fault.HANG),
+        ids[5]: Page(200, "", fault=Fault.DROP),
+        ids[7]: Page(200, site.article(site.stories[ids[7]]), fault=Fault.TRUNCATE),
+        ids[9]: Page(503, "busy"),
+    }
+    for article_id, page in faults.items():
+        site.answers[STORY.format(article_id)] = page
+    db = tmp_path / "news.db"
+    result = crawl(origin, db, "--max-pages", "1", *QUICK)
+    assert result.returncode == 0, result.stderr  # single stories failing do not fail a run
+    kinds = failures(db)
+    assert {int(k): v[0] for k, v in kinds.items()} == {
+        ids[1]: "timeout",
+        ids[3]: "timeout",
+        ids[5]: "network",
+        ids[7]: "truncated",
+        ids[9]: "http_503",
+    }
+    assert stored(db) == {str(i) for i in ids} - {str(i) for i in faults}
+    assert last_run(db) == ("ok", 5, 5)
+    # each was tried twice (one retry), and the next run tries them again
+    for article_id in faults:
+        assert site.requests.count(STORY.format(article_id)) == 2, article_id
+
+
+def gzip_bomb(inflated: int = 256 * 1024 * 1024) -> bytes:
+    """A gzip body of about 250 KB that inflates to `inflated` bytes of zeros."""
+    squeeze = zlib.compressobj(9, zlib.DEFLATED, 31)  # 31: the gzip container
+    chunk = bytes(1024 * 1024)
+    parts = [squeeze.compress(chunk) for _ in range(inflated // len(chunk))]
+    return b"".join(parts) + squeeze.flush()
+
+
+def crawl_peak_mib(origin: str, db: Path, *args: str) -> tuple[int, float]:
+    """A crawl's exit status and the most memory it held (its peak resident size)."""
+    with (db.parent / "crawl.out").open("wb") as out:
+        process = subprocess.Popen(
+            crawl_command(origin, str(db), *args), cwd=db.parent, stdout=out, stderr=out
+        )
+        _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return process.returncode, usage.ru_maxrss / 1024
+
+
+def test_bombs_and_giants_are_refused_without_eating_memory(
+    site: FixtureSite, origin: str, tmp_path: Path
+) -> None:
+    ids = [s["article_id"] for s in site.politics()[:10]]
+    bomb = gzip_bomb()
+    assert len(bomb) < 1024 * 1024
+    site.answers[STORY.format(ids[2])] = Page(200, bomb, headers={"Content-Encoding": "gzip"})
+    site.answers[STORY.format(ids[4])] = Page(200, b"<html>" + b" " * (6 * 1024 * 1024))
+    db = tmp_path / "news.db"
+    status, peak = crawl_peak_mib(origin, db, "--max-pages", "1")  # the default cap: 4 MiB
+    assert status == 0, (tmp_path / "crawl.out").read_text()
+    assert {int(k): v for k, v in failures(db).items()} == {
+        ids[2]: ("too_large", "fetch"),
+        ids[4]: ("too_large", "fetch"),
+    }
+    assert len(stored(db)) == 8
+    # the crawl never held the bomb's 256 MiB, nor the giant whole
+    assert peak < 200, peak
+
+
+def test_robots_txt_missing_means_allowed(site: FixtureSite, origin: str, tmp_path: Path) -> None:
+    site.answers["/robots.txt"] = Page(404, "not here")
+    db = tmp_path / "news.db"
+    result = crawl(origin, db, "--max-pages", "1")
+    assert result.returncode == 0, result.stderr
+    assert len(stored(db)) == 10 and last_run(db) == ("ok", 10, 0)
+
+
+def test_robots_txt_disallowing_the_section_is_obeyed(
+    site: FixtureSite, origin: str, tmp_path: Path
+) -> None:
+    site.robots = "User-agent: *\nDisallow: /service/\n"
+    db = tmp_path / "news.db"
+    result = crawl(origin, db, "--max-pages", "1")
+    assert not any(p.startswith("/service/") for p in site.requests)
+    assert stored(db) == set()
+    # the feed is allowed, its stories are not: each is a recorded refusal, and the listing's
+    # refusal fails the run (the section cannot be watched)
+    assert result.returncode == 1
+    kinds = failures(db)
+    assert kinds and {kind for kind, _ in kinds.values()} == {"robots_forbidden"}
+    assert last_run(db)[0] == "failed"
