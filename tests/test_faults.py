@@ -132,3 +132,41 @@ def test_robots_txt_disallowing_the_section_is_obeyed(
     kinds = failures(db)
     assert kinds and {kind for kind, _ in kinds.values()} == {"robots_forbidden"}
     assert last_run(db)[0] == "failed"
+
+
+KOREAN = "통일부, 민간단체 대북접촉 승인"
+KOREAN_BODY = "통일부가 결핵 치료 지원 단체의 북한 주민 접촉을 승인했다."
+UTF8_META = '<meta charset="utf-8">'
+
+
+def test_korean_pages_are_read_right_or_not_at_all(
+    site: FixtureSite, origin: str, tmp_path: Path
+) -> None:
+    ids = [s["article_id"] for s in site.politics()[:10]]
+    cases = {  # Content-Type, the page's own meta tag
+        ids[0]: ("text/html; charset=EUC-KR", ""),
+        ids[1]: ("text/html", '<meta charset="euc-kr">'),
+        ids[2]: ("text/html", ""),
+        ids[3]: ("text/html; charset=ISO-8859-1", ""),
+        ids[4]: ("text/html; charset=utf-8", ""),
+    }
+    for n, (article_id, (content_type, meta)) in enumerate(cases.items()):
+        site.update_story(article_id, title=f"{KOREAN} {n}", paragraphs=[[KOREAN_BODY]])
+        html = site.article(site.stories[article_id]).replace(UTF8_META, meta)
+        assert "charset" not in html or meta
+        body = html.encode("euc-kr", errors="xmlcharrefreplace")
+        site.answers[STORY.format(article_id)] = Page(200, body, content_type)
+    unreadable = ids[5]
+    garbled = site.article(site.stories[unreadable]).encode() + bytes(range(0x80, 0x100))
+    site.answers[STORY.format(unreadable)] = Page(200, garbled, "text/html; charset=utf-8")
+    db = tmp_path / "news.db"
+    result = crawl(origin, db, "--max-pages", "1")
+    assert result.returncode == 0, result.stderr
+    with sqlite3.connect(db) as conn:
+        titles = dict(conn.execute("SELECT article_id, title FROM stories"))
+        bodies = [row[0] for row in conn.execute("SELECT body FROM stories")]
+    for n, article_id in enumerate(cases):
+        assert titles[str(article_id)] == f"{KOREAN} {n}"
+    assert failures(db) == {str(unreadable): ("bad_encoding", "parse")}
+    assert not any("\ufffd" in body for body in bodies)
+    assert sum(KOREAN_BODY in body for body in bodies) == 5

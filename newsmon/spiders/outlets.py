@@ -29,6 +29,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from newsmon import signals
+from newsmon.charsets import sound_text
 from newsmon.config import DEFAULT_MAX_PAGES, ConfigError, OverrideError, find, load
 from newsmon.db.crawl import CrawlDatabase
 from newsmon.db.known import Known
@@ -300,7 +301,8 @@ class OutletSpider(scrapy.Spider):
         walk = self.walks[outlet]
         self._count(walk, f"pages/{PageKind.STORY}")
         try:
-            yield walk.outlet.parse_story(self._text(response), key, discovery)
+            page = sound_text(self._text(response))
+            yield walk.outlet.parse_story(page, key, discovery)
         except ParseError as exc:
             self._fail(response.request, Stage.PARSE, exc.kind, str(exc))
 
