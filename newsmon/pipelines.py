@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from typing import Any, Self
 
 from scrapy.crawler import Crawler
@@ -11,7 +12,7 @@ from scrapy.exceptions import DropItem
 from newsmon.account import key
 from newsmon.db.crawl import CrawlDatabase
 from newsmon.db.store import Outcome, record_story
-from newsmon.instants import now
+from newsmon.instants import format_instant, now
 from newsmon.items import Story
 
 logger = logging.getLogger(__name__)
@@ -28,8 +29,14 @@ class InvalidStory(DropItem):
         self.kind = kind
 
 
+# No news page on the web was written before the web: an earlier time is a misreading.
+EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
+
+
 class ValidatePipeline:
-    """Fills what the page left out from what the listing said, and refuses partial stories."""
+    """Fills what the page left out from what the listing said, and refuses partial stories
+    and times that cannot be right: before 1990, or later than now (a story is retried on the
+    re-check schedule, so a site whose clock runs a little fast loses nothing)."""
 
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, Story):
@@ -43,6 +50,19 @@ class ValidatePipeline:
         for name in ("title", "body"):
             if not getattr(item, name).strip():
                 raise InvalidStory(f"no_{name}", f"empty {name}")
+        latest = now()
+        for name in ("written_at", "updated_at"):
+            value = getattr(item, name)
+            if value is None:
+                continue
+            if value > latest:
+                raise InvalidStory(
+                    f"future_{name}", f"{name} {format_instant(value)} is later than now"
+                )
+            if value < EARLIEST:
+                raise InvalidStory(
+                    f"early_{name}", f"{name} {format_instant(value)} is before 1990"
+                )
         return item
 
 

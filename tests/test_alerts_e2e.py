@@ -71,7 +71,7 @@ def test_a_crawl_tells_each_watch_once(site: FixtureSite, origin: str, tmp_path:
 
         site.update_story(
             204143,
-            updated=site.kst(timedelta(hours=2)),
+            updated=site.kst(timedelta(minutes=20)),
             title="Rival Parties Reach Final Deal on 2027 Budget",
         )
         time.sleep(1)  # instants are stored to the second

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -96,6 +96,21 @@ def test_validation_fills_from_the_listing_or_refuses() -> None:
     with pytest.raises(InvalidStory) as info:
         ValidatePipeline().process_item(Story(**{**STORY.__dict__, "written_at": None}))
     assert info.value.kind == "no_written_time"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "kind"),
+    [
+        ("written_at", datetime(2999, 1, 1, tzinfo=UTC), "future_written_at"),
+        ("updated_at", datetime.now(UTC) + timedelta(minutes=5), "future_updated_at"),
+        ("written_at", datetime(1989, 12, 31, 23, 59, tzinfo=UTC), "early_written_at"),
+        ("written_at", datetime(1, 1, 1, tzinfo=UTC), "early_written_at"),
+    ],
+)
+def test_times_that_cannot_be_right_are_refused(field: str, value: datetime, kind: str) -> None:
+    with pytest.raises(InvalidStory) as info:
+        ValidatePipeline().process_item(Story(**{**STORY.__dict__, field: value}))
+    assert info.value.kind == kind
 
 
 def test_the_ledger_records_a_run_per_outlet(crawler: Crawler) -> None:

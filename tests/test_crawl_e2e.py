@@ -20,7 +20,7 @@ from newsmon.demo.server import serve
 from newsmon.demo.site import FixtureSite
 
 KST_OFFSET = timedelta(hours=9)
-HOUR = timedelta(hours=1)
+MINUTE = timedelta(minutes=1)
 
 pytestmark = pytest.mark.slow  # crawls in subprocesses
 
@@ -117,7 +117,7 @@ def test_crawl_then_changes_make_exact_revisions(
     )
     site.add_story(new_story)
     updated_id, edited_id = site.politics()[3]["article_id"], site.politics()[5]["article_id"]
-    site.update_story(updated_id, updated=site.kst(2 * HOUR), title="An Updated Title")
+    site.update_story(updated_id, updated=site.kst(20 * MINUTE), title="An Updated Title")
     site.update_story(edited_id, title="A Silently Edited Title")
 
     # --full re-fetches every story, so the update and the silent edit are seen at once (routine

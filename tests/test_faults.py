@@ -4,10 +4,11 @@ so, and nothing else lost."""
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import subprocess
+import sys
 import zlib
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -79,15 +80,26 @@ def gzip_bomb(inflated: int = 256 * 1024 * 1024) -> bytes:
     return b"".join(parts) + squeeze.flush()
 
 
+# Runs a command and writes its peak resident size (KiB) to a file. The command is started by
+# this small process, not by pytest: a child forked from pytest counts pytest's own memory.
+_MEASURE = (
+    "import resource, subprocess, sys; status = subprocess.call(sys.argv[2:]); "
+    "open(sys.argv[1], 'w').write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)); "
+    "sys.exit(status)"
+)
+
+
 def crawl_peak_mib(origin: str, db: Path, *args: str) -> tuple[int, float]:
     """A crawl's exit status and the most memory it held (its peak resident size)."""
+    peak = db.parent / "peak"
     with (db.parent / "crawl.out").open("wb") as out:
-        process = subprocess.Popen(
-            crawl_command(origin, str(db), *args), cwd=db.parent, stdout=out, stderr=out
+        status = subprocess.call(
+            [sys.executable, "-c", _MEASURE, str(peak), *crawl_command(origin, str(db), *args)],
+            cwd=db.parent,
+            stdout=out,
+            stderr=out,
         )
-        _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    return process.returncode, usage.ru_maxrss / 1024
+    return status, int(peak.read_text()) / 1024
 
 
 def test_bombs_and_giants_are_refused_without_eating_memory(
@@ -170,3 +182,34 @@ def test_korean_pages_are_read_right_or_not_at_all(
     assert failures(db) == {str(unreadable): ("bad_encoding", "parse")}
     assert not any("\ufffd" in body for body in bodies)
     assert sum(KOREAN_BODY in body for body in bodies) == 5
+
+
+def test_bad_times_become_instants_or_recorded_failures(
+    site: FixtureSite, origin: str, tmp_path: Path
+) -> None:
+    ids = [s["article_id"] for s in site.politics()[:10]]
+    shown = {  # the page's Written time -> what becomes of the story
+        ids[0]: (" ", ("bad_written_at", "parse")),  # empty
+        ids[1]: ("2023-02-30 10:00:00", ("bad_written_at", "parse")),
+        ids[2]: ("20233-10-20 15:38:59", ("bad_written_at", "parse")),
+        ids[3]: ("2023-10-20 15:38:5999", ("bad_written_at", "parse")),
+        ids[4]: ("2999-01-01 09:00:00", ("future_written_at", "validate")),
+        ids[5]: ("1985-06-01 09:00:00", ("early_written_at", "validate")),
+        ids[6]: ("2026-11-20 오후 3:38:59", None),  # 15:38:59 in Korea
+    }
+    for article_id, (written, _) in shown.items():
+        site.update_story(article_id, page_written=written, updated=None)
+    db = tmp_path / "news.db"
+    # Four of ten pages not parsing would be layout drift; here it is the point.
+    result = crawl(origin, db, "--max-pages", "1", "-s", "NEWSMON_DRIFT_RATIO=0.9")
+    assert result.returncode == 0, result.stderr
+    expected = {str(n): outcome for n, (_, outcome) in shown.items() if outcome}
+    assert failures(db) == expected
+    with sqlite3.connect(db) as conn:
+        written = dict(conn.execute("SELECT article_id, written_at FROM stories"))
+        latest = conn.execute("SELECT max(written_at), max(updated_at) FROM stories").fetchone()
+    assert written[str(ids[6])] == "2026-11-20T06:38:59Z"
+    assert len(written) == 4
+    assert all(
+        value <= datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") for value in latest if value
+    )

@@ -39,7 +39,36 @@ def test_labelled_times(text: str, written: datetime | None, updated: datetime |
     assert find_labelled_kst(text, "Updated") == updated
 
 
-@pytest.mark.parametrize("text", ["Written: 2024-13-45 25:61:00", "Written: soon"])
+@pytest.mark.parametrize(
+    ("text", "written"),
+    [
+        ("Written: 2023-10-20 오후 3:38:59", utc(2023, 10, 20, 6, 38, 59)),
+        ("Written: 2023.10.20 오전 9:05", utc(2023, 10, 20, 0, 5)),
+        ("Written: 2023-10-20 오전 12:05", utc(2023, 10, 19, 15, 5)),  # 12:05 after midnight
+        ("Written: 2023-10-20 오후 12:05", utc(2023, 10, 20, 3, 5)),  # 12:05 after noon
+        ("Written: 2023-10-20 3:38 PM", utc(2023, 10, 20, 6, 38)),
+        ("Written: 2023-10-20 3:38 pm", utc(2023, 10, 20, 6, 38)),
+    ],
+)
+def test_twelve_hour_clocks(text: str, written: datetime, host_tz: str) -> None:
+    assert find_labelled_kst(text, "Written") == written
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Written: 2024-13-45 25:61:00",
+        "Written: soon",
+        "Written: ",  # empty
+        "Written: 2023-02-30 10:00",  # a day February does not have
+        "Written: 20233-10-20 15:38",  # a digit too many: not year 0233
+        "Written: 2023-10-20 15:388",
+        "Written: 2023-10-20 15:38:5999",
+        "Written: 2023-10-20 99999999999999999999:00",
+        "Written: 2023-10-20 오후 13:00",  # no 13 o'clock on a 12-hour clock
+        "Written: 2023-10-20 0:30 PM",
+    ],
+)
 def test_a_label_without_a_real_time_is_an_error(text: str) -> None:
     with pytest.raises(BadTimestamp):
         find_labelled_kst(text, "Written")

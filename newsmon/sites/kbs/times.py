@@ -14,8 +14,15 @@ from dateutil import parser as dateparser
 
 KST = timezone(timedelta(hours=9), "KST")
 
-_STAMP = r"(\d{4})-(\d{1,2})-(\d{1,2})[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?"
-STAMP_RE = re.compile(_STAMP)
+# `2023-10-20 15:38:59`, also `2023.10.20 오후 3:38` and `2023-10-20 3:38 PM` (a 12-hour clock,
+# as the site's Korean pages and some of its others write it). No digit may touch a stamp's
+# ends: `20233-10-20` or `15:388` is a stamp with a digit too many, not a shorter one.
+_STAMP = (
+    r"(?<!\d)(\d{4})[-./](\d{1,2})[-./](\d{1,2})\.?[ T]*"
+    r"(?:(오전|오후|AM|PM)\s*)?(\d{1,2}):(\d{2})(?::(\d{2}))?(?!:?\d)(?:\s*(AM|PM)\b)?"
+)
+STAMP_RE = re.compile(_STAMP, flags=re.IGNORECASE)
+_AFTERNOON = frozenset({"오후", "PM"})
 
 
 class BadTimestamp(ValueError):
@@ -23,9 +30,16 @@ class BadTimestamp(ValueError):
 
 
 def _from_match(m: re.Match[str]) -> datetime:
-    year, month, day, hour, minute, second = (int(g) if g else 0 for g in m.groups())
+    year, month, day, before, hour, minute, second, after = m.groups()
+    h = int(hour)
+    if meridiem := (before or after or "").upper():
+        if not 1 <= h <= 12:
+            raise BadTimestamp(f"{m.group(0)!r} is not a valid time: hour {h} on a 12-hour clock")
+        h = h % 12 + (12 if meridiem in _AFTERNOON else 0)
     try:
-        local = datetime(year, month, day, hour, minute, second, tzinfo=KST)
+        local = datetime(
+            int(year), int(month), int(day), h, int(minute), int(second or 0), tzinfo=KST
+        )
     except ValueError as exc:
         raise BadTimestamp(f"{m.group(0)!r} is not a valid time: {exc}") from None
     return local.astimezone(UTC)
