@@ -119,7 +119,7 @@ def test_a_channel_that_is_down_holds_nothing_up(origin: str, tmp_path: Path) ->
     shown = newsmon("runs", str(run_id), "--db", str(db), cwd=tmp_path).stdout
     assert "alerts (1 notification, after the crawl):" in shown
     assert "budget  json://****@127.0.0.1" in shown
-    assert "not: A Connection error occurred" in shown
+    assert "not: A Connection" in shown  # the table cuts its last column to the terminal
     with hook.up():
         late = newsmon("alerts", "send", "--db", str(db), cwd=tmp_path)
         assert late.returncode == 0, late.stderr
