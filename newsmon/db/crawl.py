@@ -15,11 +15,13 @@ from typing import Self
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from newsmon.db.engine import Access, open_engine
 from newsmon.db.known import Known, load_known
+from newsmon.db.models import RunRow
+from newsmon.kinds import RunStatus
 from newsmon.sites.base import Outlet
 
 
@@ -75,3 +77,19 @@ class CrawlDatabase:
         """What is stored or failed of `outlet`'s stories."""
         with self.transaction() as session:
             return load_known(session, source=outlet.name, lang=outlet.lang)
+
+    def last_run_ended_well(self, outlet: Outlet) -> bool:
+        """Whether the outlet's last run (before this one; a locked-out one does not count)
+        ended ok. An interrupted or failed run may have left stories of deep listing pages
+        unfetched, behind pages whose stories it did store."""
+        with self.transaction() as session:
+            status = session.scalar(
+                select(RunRow.status)
+                .where(
+                    RunRow.outlet == outlet.name,
+                    RunRow.status.not_in([RunStatus.RUNNING, RunStatus.LOCKED]),
+                )
+                .order_by(RunRow.id.desc())
+                .limit(1)
+            )
+        return status in (None, RunStatus.OK)

@@ -99,6 +99,9 @@ class _Walk:
 
     outlet: Outlet
     known: Known = field(default_factory=lambda: Known({}))
+    # After a run that did not end well: walk listings to the page cap, not only while a page
+    # shows an unknown story (what that run missed may sit behind pages it stored).
+    resuming: bool = False
     scheduled: set[StoryKey] = field(default_factory=set)
     # Keys seen on each listing's earlier pages (by listing tag).
     listed: dict[str, set[StoryKey]] = field(default_factory=dict)
@@ -193,6 +196,7 @@ class OutletSpider(scrapy.Spider):
         for walk in self.walks.values():
             # Read after the run has its lock (spider_opened), so it sees the last run's writes.
             walk.known = database.known(walk.outlet)
+            walk.resuming = not database.last_run_ended_well(walk.outlet)
             since = self.since if self._backfills(walk.outlet) else None
             for page in walk.outlet.first_pages(since=since):
                 yield self._index_request(walk, page)
@@ -259,7 +263,7 @@ class OutletSpider(scrapy.Spider):
             self.logger.debug("%s: listing page %d is its last", outlet, page.number)
         elif self.full:
             yield self._index_request(walk, following)
-        elif not unknown:
+        elif not unknown and not walk.resuming:
             self.logger.debug("%s: listing page %d shows no unknown story", outlet, page.number)
         elif page.number >= self.max_pages:
             self.logger.debug("%s: listing page cap (%d) reached", outlet, self.max_pages)
