@@ -11,6 +11,8 @@ from newsmon.items import PageFailure
 from newsmon.kinds import PageKind, RunStatus, Stage
 
 PREFIX = "newsmon/"
+# Why the database stopped taking writes during the run (set by newsmon.db.crawl).
+DATABASE_ERROR = f"{PREFIX}database_error"
 
 
 def key(outlet: str, name: str) -> str:
@@ -118,6 +120,12 @@ def judge(
     counted, not fatal; a blocked index page, a layout that no longer parses, or a run cut short
     is."""
     finish = stats.get("finish_reason")
+    if database_error := stats.get(DATABASE_ERROR):
+        return Verdict(
+            RunStatus.FAILED,
+            f"{database_error}: what was fetched after that is not stored; the next run "
+            "fetches it again",
+        )
     if finish == "shutdown":
         return Verdict(RunStatus.INTERRUPTED, "stopped by a signal; what was fetched is stored")
     if finish == "closespider_timeout":

@@ -216,10 +216,12 @@ def crawl(
 def _check_database(db: str) -> None:
     """Open (and if need be make or migrate) the database before the crawl, so a bad --db is
     one line and no page is fetched for a database that cannot take it."""
-    from newsmon.db.engine import Access, DatabaseProblem, open_engine
+    from newsmon.db.engine import Access, DatabaseProblem, DiskProblem, open_engine
 
     try:
         open_engine(db, Access.CREATE).dispose()
+    except DiskProblem as exc:
+        raise click.ClickException(str(exc)) from None
     except DatabaseProblem as exc:
         raise click.BadParameter(str(exc), param_hint="'--db'") from None
 

@@ -16,6 +16,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider, NotConfigured
 from scrapy.http import Response
 from sqlalchemy import Connection, update
+from sqlalchemy.exc import DBAPIError
 
 from newsmon import signals as newsmon_signals
 from newsmon.account import Counts, DriftLimits, Verdict, judge, key, summary_line
@@ -30,6 +31,7 @@ from newsmon.items import PageFailure, Story
 from newsmon.kinds import RunStatus, Stage
 from newsmon.lock import CrawlLock
 from newsmon.logs import PRINTED
+from newsmon.pipelines import Unstored
 
 logger = logging.getLogger(__name__)
 # The stats key holding each outlet's run id, for the command that started the crawl.
@@ -133,8 +135,12 @@ class RunLedger:
     def page_failed(self, failure: PageFailure) -> None:
         outlet = failure.source or ""
         self.failures.setdefault(outlet, []).append(failure)
-        with self.database.transaction() as session:
-            record_failure(session, failure, _now(), self.run_ids.get(outlet))
+        try:
+            with self.database.transaction() as session:
+                record_failure(session, failure, _now(), self.run_ids.get(outlet))
+        except DBAPIError as exc:
+            self.database.failed_to_write(exc)  # counted below; not recorded
+
         group = "failed" if failure.stage is Stage.FETCH else "dropped"
         logger.warning(
             "%s %s (%s): %s: %s", outlet, group, failure.kind, failure.url, failure.reason
@@ -147,7 +153,7 @@ class RunLedger:
     def item_dropped(
         self, item: Any, response: Response | None, exception: Exception, spider: Spider
     ) -> None:
-        if isinstance(item, Story):
+        if isinstance(item, Story) and not isinstance(exception, Unstored):
             self.page_failed(
                 PageFailure(
                     url=item.url,
@@ -188,7 +194,17 @@ class RunLedger:
                 statuses.append(verdict.status)
                 self._set(outlet, "run/status", verdict.status)
                 self._set(outlet, "run/message", verdict.message)
-                self._finish(run_id, Counts.from_stats(snapshot, outlet), verdict)
+                try:
+                    self._finish(run_id, Counts.from_stats(snapshot, outlet), verdict)
+                except DBAPIError as exc:
+                    # It stays marked running: the next run marks it interrupted.
+                    logger.error(
+                        "%s run %d not closed in the ledger: %s",
+                        outlet,
+                        run_id,
+                        self.database.failed_to_write(exc),
+                        extra={PRINTED: True},
+                    )
                 self._report(stats.get_stats(), outlet, run_id, verdict)
             self._set_status(max(statuses, key=_WORST.index))
         finally:

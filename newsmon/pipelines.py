@@ -8,6 +8,7 @@ from typing import Any, Self
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
+from sqlalchemy.exc import DBAPIError
 
 from newsmon.account import key
 from newsmon.db.crawl import CrawlDatabase
@@ -19,6 +20,11 @@ logger = logging.getLogger(__name__)
 # What a story's page brought that `-v` tells of: a change to the record. The others (no
 # change, a stale copy) are logged at debug level, so an idle run's log stays short.
 _TOLD = frozenset({Outcome.NEW, Outcome.UPDATED, Outcome.SILENT_EDIT})
+
+
+class Unstored(DropItem):
+    """A story the database could not take (see CrawlDatabase.failed_to_write): not a fault of
+    the page, so not recorded as one; the next run fetches it again."""
 
 
 class InvalidStory(DropItem):
@@ -83,8 +89,11 @@ class StorePipeline:
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, Story):
             return item
-        with self.database.transaction() as session:
-            outcome = record_story(session, item, now())
+        try:
+            with self.database.transaction() as session:
+                outcome = record_story(session, item, now())
+        except DBAPIError as exc:
+            raise Unstored(self.database.failed_to_write(exc)) from None
         logger.log(
             logging.INFO if outcome in _TOLD else logging.DEBUG,
             "%s %s %s: %s",

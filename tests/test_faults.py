@@ -213,3 +213,51 @@ def test_bad_times_become_instants_or_recorded_failures(
     assert all(
         value <= datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") for value in latest if value
     )
+
+
+# Runs a command after capping the size of any file it writes, as a full file system would.
+_CAPPED = (
+    "import os, resource, sys; limit = int(sys.argv[1]); "
+    "resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit)); os.execv(sys.argv[2], sys.argv[2:])"
+)
+
+
+def test_a_full_disk_fails_the_run_cleanly_and_loses_nothing(
+    site: FixtureSite, origin: str, tmp_path: Path
+) -> None:
+    db = tmp_path / "news.db"
+    assert crawl(origin, db, "--max-pages", "1").returncode == 0
+    template = site.politics()[0]
+    for n in range(30):  # 30 long stories: more than the disk has room for
+        site.add_story(
+            dict(
+                template,
+                article_id=template["article_id"] + 100 + n,
+                title=f"Long story {n}",
+                paragraphs=[[f"Long story {n}: " + "words " * 2000]],
+                updated=None,
+            )
+        )
+    # The file system is full 100 KB past the database's size now (a cap on the size of any
+    # file the crawl writes: the database and its WAL).
+    room = str(db.stat().st_size + 100_000)
+    full = subprocess.run(
+        [sys.executable, "-c", _CAPPED, room, *crawl_command(origin, str(db), "--max-pages", "4")],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert full.returncode == 1, full.stderr
+    assert "Traceback" not in full.stderr
+    assert (
+        "run 2 failed: cannot write the database (disk I/O error; is its disk full?): what was "
+        "fetched after that is not stored; the next run fetches it again" in full.stderr
+    )
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        kept = conn.execute("SELECT count(*) FROM stories").fetchone()[0]
+    assert 10 <= kept < 40
+    again = crawl(origin, db, "--max-pages", "4")
+    assert again.returncode == 0, again.stderr
+    assert len(stored(db)) == 40 and not failures(db)

@@ -17,10 +17,12 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import maybe_deferred_to_future
+from sqlalchemy.exc import DBAPIError
 from twisted.internet.threads import deferToThread
 
+from newsmon.account import DATABASE_ERROR
 from newsmon.alerts.deliver import Outcome, deliver
-from newsmon.db.crawl import CrawlDatabase
+from newsmon.db.crawl import CrawlDatabase, unwritable
 from newsmon.instants import format_instant, now
 from newsmon.ledger import RUN_IDS
 from newsmon.lock import ALERTS, CrawlLock
@@ -48,6 +50,8 @@ class CrawlAlerts:
         run_ids: dict[str, int] = self.crawler.stats.get_value(RUN_IDS) or {}
         if not run_ids:  # locked out: the crawl that holds the lock sends
             return
+        if self.crawler.stats.get_value(DATABASE_ERROR):  # nothing could be recorded
+            return
         database = CrawlDatabase.of(self.crawler)
         sending = deferToThread(self._deliver, database, min(run_ids.values()))
         await maybe_deferred_to_future(sending)
@@ -60,6 +64,10 @@ class CrawlAlerts:
         try:
             lock.describe(run_id=run_id, started_at=format_instant(now()))
             outcome = deliver(database.engine, run_id=run_id, tries=self.tries)
+        except DBAPIError as exc:
+            logger.error("alerts: %s; they stay pending", unwritable(exc), extra={PRINTED: True})
+            print(f"newsmon: alerts: {unwritable(exc)}; they stay pending", file=sys.stderr)
+            return
         except Exception:
             # Stories are stored and runs closed: a failure here is the alerts' alone.
             logger.exception("alerts: could not be matched or sent; they stay pending")

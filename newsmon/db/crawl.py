@@ -4,10 +4,15 @@ A Scrapy extension: it opens one engine when the spider opens (making or migrati
 as need be), lends sessions to the run ledger, the store pipeline and the spider (which find it
 with `crawler.get_extension`), and disposes of the engine when the crawl engine stops, after
 every component has written its last.
+
+When the database stops taking writes (a full disk, an I/O error), it says so once, in the
+stats (`newsmon/database_error`) and the log, and stops the crawl: what is fetched after that
+could not be kept, and the next run fetches what is missing.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Self
@@ -15,19 +20,33 @@ from typing import Self
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
+from scrapy.utils.defer import deferred_from_coro
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from newsmon.account import DATABASE_ERROR
 from newsmon.db.engine import Access, open_engine
 from newsmon.db.known import Known, load_known
 from newsmon.db.models import RunRow
 from newsmon.kinds import RunStatus
 from newsmon.sites.base import Outlet
 
+# The crawl's finish reason when it stopped for that.
+DATABASE_ERROR_REASON = "database_error"
+logger = logging.getLogger(__name__)
+
+
+def unwritable(exc: DBAPIError) -> str:
+    """What a failed write says, for the user: SQLite's words and what usually causes them."""
+    said = str(exc.orig).strip() or type(exc.orig).__name__
+    return f"cannot write the database ({said}; is its disk full?)"
+
 
 class CrawlDatabase:
-    def __init__(self, db: str) -> None:
+    def __init__(self, db: str, crawler: Crawler | None = None) -> None:
         self.db = db
+        self.crawler = crawler
         self._engine: Engine | None = None
         self._sessions: sessionmaker[Session] | None = None
 
@@ -36,7 +55,7 @@ class CrawlDatabase:
         db = crawler.settings.get("NEWSMON_DB")
         if not db:
             raise NotConfigured("NEWSMON_DB is not set")
-        owner = cls(db)
+        owner = cls(db, crawler)
         # Extensions connect in order of priority: this one first, so the database is open
         # before the ledger's own spider_opened takes the lock and records the run.
         crawler.signals.connect(owner.open, signal=signals.spider_opened)
@@ -72,6 +91,21 @@ class CrawlDatabase:
         assert self._sessions is not None, "the database is opened when the spider opens"
         with self._sessions.begin() as session:
             yield session
+
+    def failed_to_write(self, exc: DBAPIError) -> str:
+        """Record (once) that the database takes no more writes, and stop the crawl. Returns
+        the message."""
+        message = unwritable(exc)
+        if self.crawler is None or self.crawler.stats is None:
+            return message
+        if self.crawler.stats.get_value(DATABASE_ERROR) is None:
+            self.crawler.stats.set_value(DATABASE_ERROR, message)
+            logger.error("%s; stopping the crawl", message)
+            if self.crawler.engine is not None and self.crawler.engine.spider is not None:
+                deferred_from_coro(
+                    self.crawler.engine.close_spider_async(reason=DATABASE_ERROR_REASON)
+                )
+        return message
 
     def known(self, outlet: Outlet) -> Known:
         """What is stored or failed of `outlet`'s stories."""

@@ -47,6 +47,11 @@ class DatabaseUnavailable(DatabaseProblem):
     """An unknown dialect or a missing driver."""
 
 
+class DiskProblem(DatabaseProblem):
+    """The file cannot be read or written (a full disk, an I/O error): not the user's
+    mistake, so not a usage error."""
+
+
 class OlderSchema(DatabaseProblem):
     """A read-only command met a database that an older newsmon made: it never migrates."""
 
@@ -120,6 +125,8 @@ def _look(url: URL, where: str) -> schema.State:
         with engine.connect() as conn:
             return schema.read_state(conn)
     except DBAPIError as exc:
+        if isinstance(exc.orig, sqlite3.OperationalError) and "disk" in str(exc.orig):
+            raise DiskProblem(f"cannot use {where}: {exc.orig} (is its disk full?)") from None
         raise DatabaseProblem(f"cannot use {where}: {exc.orig}") from None
     finally:
         engine.dispose()
