@@ -152,6 +152,8 @@ def judge(
             RunStatus.FAILED, f"blocked or unreachable: {first.url} -> {first.reason}{more}"
         )
 
+    if unreadable := s.get("unreadable_index"):
+        return Verdict(RunStatus.FAILED, f"an index page could not be read: {unreadable}")
     if empty := s.get("drift/empty_page"):
         hint = f"; {drift_hint}" if drift_hint else ""
         return Verdict(RunStatus.FAILED, f"layout drift: {empty}{hint}")

@@ -26,6 +26,8 @@ NEWSMON_RECHECK_SCHEDULE = DEFAULT_SCHEDULE
 # parse.
 NEWSMON_DRIFT_RATIO = 0.2
 NEWSMON_DRIFT_MIN_PAGES = 3
+# Stories read from one index page at most (a feed may list thousands): the first, newest.
+NEWSMON_MAX_ENTRIES = 200
 # After the runs close, match the watches and send their alerts (`newsmon watch`).
 NEWSMON_ALERTS = True
 # Failed tries after which a channel is reported failing (in the summary and on stderr); its

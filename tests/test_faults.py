@@ -10,11 +10,13 @@ import sys
 import zlib
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from conftest import crawl
 
-from newsmon.demo.run import crawl_command
+from newsmon.demo.run import FAST, crawl_command
+from newsmon.demo.server import serve
 from newsmon.demo.site import Fault, FixtureSite, Page
 
 pytestmark = pytest.mark.slow
@@ -261,3 +263,92 @@ def test_a_full_disk_fails_the_run_cleanly_and_loses_nothing(
     again = crawl(origin, db, "--max-pages", "4")
     assert again.returncode == 0, again.stderr
     assert len(stored(db)) == 40 and not failures(db)
+
+
+class FeedOnlySite:
+    """A generic outlet's site: robots.txt, a feed (whatever a test puts there), and story
+    pages that are each a short article."""
+
+    def __init__(self, feed: bytes) -> None:
+        self.feed = feed
+        self.requests: list[str] = []
+
+    def handle(self, target: str, host: str = "") -> Page:
+        self.requests.append(target)
+        if target == "/robots.txt":
+            return Page(200, "User-agent: *\nAllow: /\n", "text/plain")
+        if target == "/feed.xml":
+            return Page(200, self.feed, "application/rss+xml")
+        return Page(
+            200,
+            f"<html><head><title>{target}</title>"
+            '<meta property="article:published_time" content="2026-11-20T00:15:00Z"></head>'
+            f"<body><article><h1>Story {target}</h1><p>{'Words of the story. ' * 20}</p>"
+            "</article></body></html>",
+        )
+
+
+def crawl_feed(site: FeedOnlySite, tmp_path: Path, *args: str) -> tuple[int, float, str]:
+    with serve(site) as origin:
+        config = tmp_path / "newsmon.toml"
+        config.write_text(
+            f'[[outlets]]\nname = "hostile"\nsite = "generic"\nfeed = "{origin}/feed.xml"\n',
+            encoding="utf-8",
+        )
+        db = tmp_path / "news.db"
+        peak = db.parent / "peak"
+        command = [
+            sys.executable,
+            "-m",
+            "newsmon",
+            "crawl",
+            "--config",
+            str(config),
+            "--db",
+            str(db),
+            *FAST,
+            *args,
+        ]
+        with (tmp_path / "crawl.out").open("wb") as out:
+            status = subprocess.call(
+                [sys.executable, "-c", _MEASURE, str(peak), *command],
+                cwd=tmp_path,
+                stdout=out,
+                stderr=out,
+            )
+    return status, int(peak.read_text()) / 1024, (tmp_path / "crawl.out").read_text()
+
+
+def test_a_feed_that_would_expand_is_refused(tmp_path: Path) -> None:
+    laughs = "".join(f'<!ENTITY l{n} "{f"&l{n - 1};" * 10 if n else "lol"}">' for n in range(10))
+    feed = (
+        f'<?xml version="1.0"?><!DOCTYPE rss [{laughs}]><rss version="2.0"><channel>'
+        "<item><title>&l9;</title><link>/story/1</link></item></channel></rss>"
+    ).encode()
+    site = FeedOnlySite(feed)
+    status, peak, output = crawl_feed(site, tmp_path)
+    assert status == 1, output
+    assert "hostile run 1 failed: an index page could not be read" in output
+    assert "declares XML entities" in output and peak < 200
+    assert not any(p.startswith("/story/") for p in site.requests)
+    assert failures_by_url(tmp_path / "news.db") == {"/feed.xml": "bad_feed"}
+
+
+def test_a_feed_of_100000_items_is_read_within_the_caps(tmp_path: Path) -> None:
+    items = "".join(f"<item><link>/story/{n}</link></item>" for n in range(100_000))
+    feed = f'<?xml version="1.0"?><rss version="2.0"><channel>{items}</channel></rss>'.encode()
+    assert len(feed) < 4 * 1024 * 1024  # within the download cap
+    site = FeedOnlySite(feed)
+    status, peak, output = crawl_feed(site, tmp_path, "-v", "-s", "NEWSMON_MAX_ENTRIES=20")
+    assert status == 0, output
+    assert "lists 100000 stories; reading the first 20 (NEWSMON_MAX_ENTRIES)" in output
+    fetched = [p for p in site.requests if p.startswith("/story/")]
+    assert sorted(fetched) == sorted(f"/story/{n}" for n in range(20))
+    assert len(stored(tmp_path / "news.db")) == 20 and peak < 300
+
+
+def failures_by_url(db: Path) -> dict[str, str]:
+    """Each failure's kind by its URL's path."""
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT url, kind FROM failures").fetchall()
+    return {urlsplit(url).path: kind for url, kind in rows}

@@ -109,6 +109,8 @@ def test_feeds(name: str, host_tz: str) -> None:
         ("https://www.meridian-herald.example", "https://www.meridian-herald.example/"),
         ("ftp://www.meridian-herald.example/file", None),
         ("not a url", None),
+        ("https://www.meridian-herald.example:99999/a", None),  # no such port
+        ("https://www.meridian-herald.example:http/a", None),
     ],
 )  # fmt: skip
 def test_story_urls_drop_tracking(url: str, expected: str | None) -> None:
@@ -158,3 +160,84 @@ def test_a_canonical_on_another_host_is_not_the_story_s_identity() -> None:
     amp = _page('<link rel="canonical" href="https://amp-cache.example/p/1">')
     story = OUTLET.parse_story(amp, StoryKey("", f"{HOST}/p/1?utm_source=x"), Discovery())
     assert story.article_id == f"{HOST}/p/1?utm_source=x"  # the key it was found under
+
+
+def _feed(items: str, prolog: str = "") -> XmlResponse:
+    body = f'<?xml version="1.0"?>{prolog}<rss version="2.0"><channel>{items}</channel></rss>'
+    return XmlResponse(url=f"{HOST}/politics/rss.xml", body=body.encode())
+
+
+LAUGHS = (
+    '<!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + "".join(
+        f'<!ENTITY lol{n} "{f"&lol{n - 1};" * 10 if n > 1 else "&lol;" * 10}">'
+        for n in range(1, 10)
+    )
+    + "]>"
+)
+
+
+@pytest.mark.parametrize(
+    "prolog",
+    [
+        LAUGHS,  # a billion laughs
+        '<!DOCTYPE foo [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>',  # an external entity
+        "<!DOCTYPE foo [\n  <!entity x 'y'>\n]>",
+    ],
+)
+def test_feeds_declaring_entities_are_refused_unread(prolog: str) -> None:
+    feed = _feed(f"<item><title>&lol9;&xxe;</title><link>{HOST}/p/1</link></item>", prolog)
+    with pytest.raises(ParseError) as info:
+        OUTLET.read_index(IndexPage(PageKind.FEED, feed.url), feed)
+    assert info.value.kind == "bad_feed" and "entities" in str(info.value)
+
+
+def test_a_feed_is_followed_only_to_its_outlet_s_hosts() -> None:
+    links = [
+        f"{HOST}/p/1",
+        "https://elsewhere.example/p/2",
+        "file:///etc/passwd",
+        "http://127.0.0.1/admin",
+        "http://localhost:8080/p/3",
+        "http://10.0.0.1/p/4",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::1]/p/5",
+        "javascript:alert(1)",
+        "//elsewhere.example/p/6",
+        "/p/7",  # relative: on the feed's own host
+    ]
+    feed = _feed("".join(f"<item><link>{link}</link></item>" for link in links))
+    entries = OUTLET.read_index(IndexPage(PageKind.FEED, feed.url), feed)
+    assert [e.key.article_id for e in entries] == [f"{HOST}/p/1", f"{HOST}/p/7"]
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        "{broken",
+        '{"@type": "NewsArticle", "datePublished": }',
+        "[]",
+        "null",
+        '"just a string"',
+        '{"@type": "NewsArticle", "datePublished": ["2026-11-20T09:15:00+09:00"]}',
+        '{"@graph": "not a list"}',
+        "{" * 5000,  # deeply nested: no recursion limit may be reached
+    ],
+)
+def test_malformed_json_ld_is_passed_over(block: str) -> None:
+    response = _page(
+        f'<script type="application/ld+json">{block}</script>'
+        '<meta property="article:published_time" content="2026-11-20T00:15:00Z">'
+    )
+    story = OUTLET.parse_story(response, StoryKey("", f"{HOST}/p/1"), Discovery())
+    assert story.written_at == datetime(2026, 11, 20, 0, 15, tzinfo=UTC)
+
+
+def test_a_json_ld_modified_time_before_publication_updates_nothing() -> None:
+    block = (
+        '{"@type": "NewsArticle", "datePublished": "2026-11-20T09:15:00+09:00", '
+        '"dateModified": "2026-11-19T09:15:00+09:00"}'
+    )
+    response = _page(f'<script type="application/ld+json">{block}</script>')
+    story = OUTLET.parse_story(response, StoryKey("", f"{HOST}/p/1"), Discovery())
+    assert (story.written_at, story.updated_at) == (datetime(2026, 11, 20, 0, 15, tzinfo=UTC), None)

@@ -191,6 +191,10 @@ class OutletSpider(scrapy.Spider):
 
     # --- what to fetch first -----------------------------------------------------------------
 
+    @property
+    def max_entries(self) -> int:
+        return self.settings.getint("NEWSMON_MAX_ENTRIES")
+
     async def start(self) -> AsyncIterator[scrapy.Request]:
         database = CrawlDatabase.of(self.crawler)
         for walk in self.walks.values():
@@ -244,7 +248,24 @@ class OutletSpider(scrapy.Spider):
     ) -> Iterator[scrapy.Request]:
         walk = self.walks[outlet]
         self._count(walk, f"pages/{page.kind}")
-        entries = walk.outlet.read_index(page, self._text(response))
+        try:
+            entries = walk.outlet.read_index(page, self._text(response))
+        except ParseError as exc:
+            self._fail(response.request, Stage.PARSE, exc.kind, str(exc))
+            self._set(walk, "unreadable_index", f"{response.url}: {exc}")
+            return
+        if len(entries) > self.max_entries:
+            # A feed of 100,000 items is not 100,000 requests: the newest are read, as many as
+            # a page may bring, and the rest counted.
+            self._count(walk, "entries_beyond_cap", len(entries) - self.max_entries)
+            self.logger.warning(
+                "%s: %s lists %d stories; reading the first %d (NEWSMON_MAX_ENTRIES)",
+                outlet,
+                response.url,
+                len(entries),
+                self.max_entries,
+            )
+            entries = entries[: self.max_entries]
         if not entries and page.always_lists:
             where = f"listing page {page.number}" if page.kind is PageKind.LISTING else "the feed"
             self._set(walk, "drift/empty_page", f"{where} shows no story links ({response.url})")
