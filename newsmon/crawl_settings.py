@@ -111,6 +111,7 @@ NEWSMON_CHECKS: dict[str, Callable[[str], None]] = {
     "NEWSMON_ALERTS": _flag,
     "NEWSMON_ALERT_TRIES": _at_least_one,
     "NEWSMON_MAX_ENTRIES": _at_least_one,
+    "NEWSMON_ALERTS_MAX_TIME": _seconds,
 }
 
 

@@ -6,7 +6,7 @@ Defaults are safe and polite; every one can be changed per run with `-s NAME=VAL
 import os
 
 from newsmon import __url__, __version__
-from newsmon.alerts import DEFAULT_TRIES
+from newsmon.alerts import DEFAULT_TRIES, MAX_TIME
 from newsmon.db import DEFAULT_DB
 from newsmon.schedule import DEFAULT_SCHEDULE
 
@@ -33,6 +33,9 @@ NEWSMON_ALERTS = True
 # Failed tries after which a channel is reported failing (in the summary and on stderr); its
 # alerts stay pending and are retried every run.
 NEWSMON_ALERT_TRIES = DEFAULT_TRIES
+# Seconds after which a crawl starts no more notifications (the rest wait for the next run); a
+# notification under way may take its channel's 30 s to connect and 30 s to answer on top.
+NEWSMON_ALERTS_MAX_TIME = MAX_TIME
 
 ITEM_PIPELINES = {
     "newsmon.pipelines.ValidatePipeline": 100,

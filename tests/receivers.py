@@ -23,6 +23,12 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+class _Server(ThreadingHTTPServer):
+    allow_reuse_address = True
+    daemon_threads = True  # a hanging answer does not hold up the server's stop
+    block_on_close = False
+
+
 class Webhook:
     """Takes JSON posts at any path; answers `status`. `on_post(message)` runs before the
     answer (a test may kill the sender there). Between `with webhook.up():` blocks it is down:
@@ -33,6 +39,7 @@ class Webhook:
         self.status = status
         self.delay = delay  # seconds before it answers
         self.received: list[dict[str, Any]] = []
+        self.accepted: list[dict[str, Any]] = []  # answered with a 2xx
         self.paths: list[str] = []
         self.on_post: Callable[[dict[str, Any]], None] | None = None
 
@@ -56,12 +63,13 @@ class Webhook:
                 time.sleep(receiver.delay)
                 self.send_response(receiver.status)
                 self.end_headers()
+                if 200 <= receiver.status < 300:
+                    receiver.accepted.append(message)
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        ThreadingHTTPServer.allow_reuse_address = True
-        server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        server = _Server(("127.0.0.1", self.port), Handler)
         thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
         thread.start()
         try:

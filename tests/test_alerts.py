@@ -4,6 +4,7 @@ Apprise's json://, an SMTP server for mailto://), nothing mocked."""
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -216,6 +217,30 @@ def test_a_timeout_says_so(engine: Engine) -> None:
     with slow.up():
         [refused] = deliver(engine).refused
     assert "Read timed out. (read timeout=1.0)" in refused.error
+
+
+@pytest.mark.slow
+def test_hanging_failing_and_slow_channels_hold_a_run_up_a_bounded_time(engine: Engine) -> None:
+    hanging, failing, slow, healthy = Webhook(delay=5), Webhook(503), Webhook(delay=0.5), Webhook()
+    urls = [hanging.url() + "?rto=1", failing.url(), slow.url(), healthy.url()]
+    for n, url in enumerate(urls):
+        watch(engine, f"w{n}", "budget", url)
+    store(engine, BUDGET)
+    with hanging.up(), failing.up(), slow.up(), healthy.up():
+        started = time.monotonic()
+        first = deliver(engine, max_time=1.2)
+        took = time.monotonic() - started
+        # no new notification after 1.2 s; the one under way had its 1 s to answer
+        assert took < 1.2 + 1 + 0.5, took
+        assert (first.sent, len(first.refused), first.deferred) == (1, 2, 1)
+        assert "1 channel left for the next run" in first.line()
+        hanging.delay, failing.status = 0, 200
+        second = deliver(engine)
+    assert (second.sent, second.refused, second.deferred) == (3, [], 0)
+    assert statuses(engine) == [(AlertStatus.SENT, 1)] * 2 + [(AlertStatus.SENT, 0)] * 2
+    # every channel that answered in time took the story once; the one that hung got it again
+    assert [len(w.accepted) for w in (failing, slow, healthy)] == [1, 1, 1]
+    assert len(hanging.received) == 2
 
 
 def test_two_watches_matching_one_story_each_tell(engine: Engine, webhook: Webhook) -> None:

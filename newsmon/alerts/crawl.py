@@ -35,6 +35,7 @@ class CrawlAlerts:
     def __init__(self, crawler: Crawler, tries: int) -> None:
         self.crawler = crawler
         self.tries = tries
+        self.max_time = crawler.settings.getfloat("NEWSMON_ALERTS_MAX_TIME")
         self.print_summary = crawler.settings.getbool("NEWSMON_SUMMARY")
 
     @classmethod
@@ -63,7 +64,9 @@ class CrawlAlerts:
             return
         try:
             lock.describe(run_id=run_id, started_at=format_instant(now()))
-            outcome = deliver(database.engine, run_id=run_id, tries=self.tries)
+            outcome = deliver(
+                database.engine, run_id=run_id, tries=self.tries, max_time=self.max_time
+            )
         except DBAPIError as exc:
             logger.error("alerts: %s; they stay pending", unwritable(exc), extra={PRINTED: True})
             print(f"newsmon: alerts: {unwritable(exc)}; they stay pending", file=sys.stderr)

@@ -9,6 +9,7 @@ channel has answered: accepted, its alerts are sent; refused, they stay pending,
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
-from newsmon.alerts import DEFAULT_TRIES, MAX_LISTED
+from newsmon.alerts import DEFAULT_TRIES, MAX_LISTED, MAX_TIME
 from newsmon.alerts.channels import send
 from newsmon.alerts.message import SHOWN_CHANGES, Item, compose
 from newsmon.db.models import AlertRow, ChannelRow, NotificationRow, RevisionRow, StoryRow, WatchRow
@@ -59,6 +60,7 @@ class Outcome:
     sent: int = 0  # notifications the channels accepted
     delivered: int = 0  # alerts those carried
     refused: list[Refused] = field(default_factory=list)
+    deferred: int = 0  # channels left for the next run: the time for sending was spent
 
     @property
     def failing(self) -> list[Refused]:
@@ -68,7 +70,7 @@ class Outcome:
     @property
     def quiet(self) -> bool:
         """Nothing matched, sent or tried: nothing worth a line."""
-        return not (self.matched or self.sent or self.refused)
+        return not (self.matched or self.sent or self.refused or self.deferred)
 
     def line(self) -> str:
         """`newsmon: alerts: 3 matched; 2 notifications sent (3 stories); 1 refused; 0 failing`"""
@@ -76,6 +78,11 @@ class Outcome:
             f"newsmon: alerts: {self.matched} matched; {counted(self.sent, 'notification')} "
             f"sent ({counted(self.delivered, 'story', 'stories')}); {len(self.refused)} "
             f"refused; {len(self.failing)} failing"
+            + (
+                f"; {counted(self.deferred, 'channel')} left for the next run"
+                if self.deferred
+                else ""
+            )
         )
 
 
@@ -164,8 +171,12 @@ def _item(session: Session, rev: RevisionRow, outlet: str, section: str | None, 
     )
 
 
-def send_pending(engine: Engine, outcome: Outcome, *, run_id: int | None = None) -> None:
-    """Send each channel one notification of what it is owed, and record how it went."""
+def send_pending(
+    engine: Engine, outcome: Outcome, *, run_id: int | None = None, max_time: float = MAX_TIME
+) -> None:
+    """Send each channel one notification of what it is owed, and record how it went; after
+    `max_time` seconds, start no more (the rest stay pending for the next run)."""
+    deadline = time.monotonic() + max_time
     with Session(engine) as session:
         channel_ids = session.scalars(
             select(AlertRow.channel_id)
@@ -173,7 +184,10 @@ def send_pending(engine: Engine, outcome: Outcome, *, run_id: int | None = None)
             .distinct()
             .order_by(AlertRow.channel_id)
         ).all()
-    for channel_id in channel_ids:
+    for n, channel_id in enumerate(channel_ids):
+        if time.monotonic() >= deadline:
+            outcome.deferred = len(channel_ids) - n
+            break
         with Session(engine) as session:
             channel = session.get(ChannelRow, channel_id)
             if channel is None:  # removed meanwhile
@@ -213,8 +227,14 @@ def send_pending(engine: Engine, outcome: Outcome, *, run_id: int | None = None)
         outcome.refused.append(Refused(watch, shown, most, len(owed), error))
 
 
-def deliver(engine: Engine, *, run_id: int | None = None, tries: int = DEFAULT_TRIES) -> Outcome:
+def deliver(
+    engine: Engine,
+    *,
+    run_id: int | None = None,
+    tries: int = DEFAULT_TRIES,
+    max_time: float = MAX_TIME,
+) -> Outcome:
     """Match, then send: what a crawl does after its runs, and `newsmon alerts send`."""
     outcome = Outcome(tries, matched=match(engine, _now()))
-    send_pending(engine, outcome, run_id=run_id)
+    send_pending(engine, outcome, run_id=run_id, max_time=max_time)
     return outcome
