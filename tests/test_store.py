@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, event, select, text
 from sqlalchemy.orm import Session
 
 from newsmon.db.engine import Access, DatabaseMissing, open_engine
@@ -82,6 +82,21 @@ def test_a_later_update_is_a_new_revision(engine: Engine) -> None:
         (1, "new", STORY.title, STORY.updated_at),
         (2, "updated", later.title, later.updated_at),
     ]
+
+
+def test_an_update_reads_no_earlier_revision(engine: Engine) -> None:
+    """Storing a story's third version asks for its current row and nothing of its history."""
+    store(engine, STORY)
+    later = replace(STORY, body="Second version.", updated_at=STORY.updated_at + timedelta(hours=1))
+    store(engine, later)
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    third = replace(later, body="Third version.", updated_at=later.updated_at + timedelta(hours=1))
+    assert store(engine, third) == Outcome.UPDATED
+    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(reads) == 1 and "FROM revisions" not in reads[0], reads
+    assert any(s.startswith("INSERT INTO revisions") for s in statements), statements
+    assert [n for n, *_ in history(engine)] == [1, 2, 3]
 
 
 def test_an_update_time_appearing_is_an_update(engine: Engine) -> None:

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from newsmon.account import DATABASE_ERROR
 from newsmon.db.engine import Access, open_engine
-from newsmon.db.known import Known, load_known
+from newsmon.db.known import Known
 from newsmon.db.models import RunRow
 from newsmon.kinds import RunStatus
 from newsmon.sites.base import Outlet
@@ -108,9 +108,8 @@ class CrawlDatabase:
         return message
 
     def known(self, outlet: Outlet) -> Known:
-        """What is stored or failed of `outlet`'s stories."""
-        with self.transaction() as session:
-            return load_known(session, source=outlet.name, lang=outlet.lang)
+        """What is stored or failed of `outlet`'s stories, as of now."""
+        return Known(self.transaction, outlet.name, outlet.lang)
 
     def last_run_ended_well(self, outlet: Outlet) -> bool:
         """Whether the outlet's last run (before this one; a locked-out one does not count)

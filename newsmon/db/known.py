@@ -1,17 +1,31 @@
 """What the database already knows of an outlet's stories: which are stored or have failed, and
-when each was last checked. The spider reads it to decide what to fetch."""
+when each was last checked. The spider asks it what to fetch.
+
+It never reads the whole archive: each question is a query an index answers (stories by written
+time, by identity; failures by when they occurred), so a routine run costs the same on a
+thousand stories as on millions. What counts as known is fixed when the run starts (the
+highest story and failure ids then): what this run stores does not change its walk.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from newsmon.db.models import FailureRow, StoryRow
 from newsmon.schedule import Schedule
 from newsmon.sites.base import StoryKey
+
+# Instants are stored to the second: the queries allow a second either way, and the schedule
+# itself decides each candidate exactly.
+_SLACK = timedelta(seconds=1)
+# Identities asked about in one query (SQLite allows 32766 bound parameters; old builds 999).
+_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -24,56 +38,121 @@ class Tracked:
     summary: str | None = None
 
 
-@dataclass
 class Known:
-    stories: dict[StoryKey, Tracked]
+    """The stored and failed stories of one outlet (`source`) in one language, as of when it
+    was made. Its identity is (source, lang, id): a section relabelled in the config (or another
+    section of the same outlet) does not make a stored story unknown."""
 
-    def __contains__(self, key: StoryKey) -> bool:
-        return key in self.stories
+    def __init__(
+        self, session: Callable[[], AbstractContextManager[Session]], source: str, lang: str
+    ) -> None:
+        self._session = session
+        self.source, self.lang = source, lang
+        with session() as s:
+            self._last_story = s.scalar(select(func.max(StoryRow.id))) or 0
+            self._last_failure = s.scalar(select(func.max(FailureRow.id))) or 0
+
+    def _stories(self) -> ColumnElement[bool]:
+        return and_(
+            StoryRow.source == self.source,
+            StoryRow.lang == self.lang,
+            StoryRow.id <= self._last_story,
+        )
+
+    def _failures(self) -> ColumnElement[bool]:
+        return and_(
+            FailureRow.source == self.source,
+            FailureRow.lang == self.lang,
+            FailureRow.article_id.is_not(None),
+            FailureRow.id <= self._last_failure,
+        )
+
+    def among(self, keys: Collection[StoryKey]) -> set[StoryKey]:
+        """Which of `keys` are known."""
+        ids = sorted({k.article_id for k in keys if k.lang == self.lang})
+        found: set[str] = set()
+        with self._session() as session:
+            for start in range(0, len(ids), _BATCH):
+                batch = ids[start : start + _BATCH]
+                found.update(
+                    session.scalars(
+                        select(StoryRow.article_id).where(
+                            self._stories(), StoryRow.article_id.in_(batch)
+                        )
+                    )
+                )
+                found.update(
+                    session.scalars(
+                        select(FailureRow.article_id)
+                        .where(self._failures(), FailureRow.article_id.in_(batch))
+                        .distinct()
+                    )
+                )
+        return {k for k in keys if k.lang == self.lang and k.article_id in found}
 
     def due(self, schedule: Schedule, now: datetime) -> list[Tracked]:
-        return [
-            t for t in self.stories.values() if schedule.is_due(t.written_at, t.checked_at, now)
-        ]
+        """Those the schedule says to check again now."""
+        steps, young = [], now
+        for limit, every in schedule.steps:
+            steps.append(
+                and_(
+                    StoryRow.written_at > now - limit - _SLACK,
+                    StoryRow.written_at <= young + _SLACK,
+                    StoryRow.checked_at <= now - every + _SLACK,
+                )
+            )
+            young = now - limit
+        if not steps:
+            return []
+        oldest = now - schedule.steps[-1][0] - _SLACK
+        candidates = [*self._tracked(or_(*steps)), *self._failed(oldest)]
+        return [t for t in candidates if schedule.is_due(t.written_at, t.checked_at, now)]
 
     def written_since(self, start: datetime) -> list[Tracked]:
-        return [t for t in self.stories.values() if t.written_at >= start]
+        candidates = [*self._tracked(StoryRow.written_at >= start - _SLACK), *self._failed(start)]
+        return [t for t in candidates if t.written_at >= start]
 
+    def _tracked(self, condition: ColumnElement[bool]) -> Iterator[Tracked]:
+        query = select(
+            StoryRow.article_id,
+            StoryRow.written_at,
+            StoryRow.checked_at,
+            StoryRow.section,
+            StoryRow.summary,
+        ).where(self._stories(), condition)
+        with self._session() as session:
+            for article_id, written_at, checked_at, section, summary in session.execute(query):
+                key = StoryKey(self.lang, article_id)
+                yield Tracked(key, written_at, checked_at, section, summary)
 
-def load_known(session: Session, *, source: str, lang: str) -> Known:
-    """Every stored or failed story of `source` in `lang`. Its identity is (source, lang, id):
-    a section relabelled in the config (or another section of the same outlet) does not make
-    a stored story unknown."""
-    stories: dict[StoryKey, Tracked] = {}
-    query = select(
-        StoryRow.article_id,
-        StoryRow.written_at,
-        StoryRow.checked_at,
-        StoryRow.section,
-        StoryRow.summary,
-    ).where(StoryRow.source == source, StoryRow.lang == lang)
-    for article_id, written_at, checked_at, section, summary in session.execute(query):
-        key = StoryKey(lang, article_id)
-        stories[key] = Tracked(key, written_at, checked_at, section, summary)
-
-    failed = (
-        select(
-            FailureRow.article_id,
-            FailureRow.section,
-            func.max(FailureRow.listed_at),
-            func.min(FailureRow.occurred_at),
-            func.max(FailureRow.occurred_at),
+    def _failed(self, since: datetime) -> Iterator[Tracked]:
+        """Stories never stored that failed since `since`, with every failure of each counted:
+        as if written when listed (or else when it first failed), checked when it last failed.
+        (A story listed as written after its last failure would be missed: only a site's
+        clock running ahead makes one.)"""
+        recent = (
+            select(FailureRow.article_id)
+            .where(self._failures(), FailureRow.occurred_at >= since - _SLACK)
+            .distinct()
         )
-        .where(
-            FailureRow.source == source,
-            FailureRow.lang == lang,
-            FailureRow.article_id.is_not(None),
+        stored = exists().where(
+            StoryRow.source == FailureRow.source,
+            StoryRow.lang == FailureRow.lang,
+            StoryRow.article_id == FailureRow.article_id,
+            StoryRow.id <= self._last_story,
         )
-        .group_by(FailureRow.article_id, FailureRow.section)
-    )
-    for article_id, section, listed_at, first, last in session.execute(failed):
-        key = StoryKey(lang, article_id)
-        if key not in stories:
-            # min/max keep the column's type, so these come back as aware UTC instants.
-            stories[key] = Tracked(key, listed_at or first, last, section)
-    return Known(stories)
+        query = (
+            select(
+                FailureRow.article_id,
+                FailureRow.section,
+                func.max(FailureRow.listed_at),
+                func.min(FailureRow.occurred_at),
+                func.max(FailureRow.occurred_at),
+            )
+            .where(self._failures(), FailureRow.article_id.in_(recent), ~stored)
+            .group_by(FailureRow.article_id, FailureRow.section)
+        )
+        with self._session() as session:
+            for article_id, section, listed_at, first, last in session.execute(query):
+                # min/max keep the column's type, so these come back as aware UTC instants.
+                yield Tracked(StoryKey(self.lang, article_id), listed_at or first, last, section)

@@ -71,7 +71,7 @@ def record_story(session: Session, story: Story, seen_at: datetime) -> Outcome:
             **{name: getattr(story, name) for name in _PAGE},
         )
         session.add(row)
-        _add_revision(row, Outcome.NEW, seen_at)
+        _add_revision(session, row, Outcome.NEW, seen_at)
         return Outcome.NEW
 
     outcome = classify(row, story)
@@ -88,15 +88,17 @@ def record_story(session: Session, story: Story, seen_at: datetime) -> Outcome:
         row.summary = story.summary or row.summary
         for name in _PAGE:
             setattr(row, name, getattr(story, name))
-        _add_revision(row, outcome, seen_at)
+        _add_revision(session, row, outcome, seen_at)
     return outcome
 
 
-def _add_revision(row: StoryRow, outcome: Outcome, seen_at: datetime) -> None:
+def _add_revision(session: Session, row: StoryRow, outcome: Outcome, seen_at: datetime) -> None:
     row.revision += 1
     content = {name: getattr(row, name) for name in _REVISION}
-    row.revisions.append(
-        RevisionRow(number=row.revision, kind=outcome.value, seen_at=seen_at, **content)
+    # Added to the session, not appended to `row.revisions`: appending would first load every
+    # earlier revision, bodies and all.
+    session.add(
+        RevisionRow(story=row, number=row.revision, kind=outcome.value, seen_at=seen_at, **content)
     )
 
 

@@ -98,7 +98,7 @@ class _Walk:
     """One outlet's part of a run."""
 
     outlet: Outlet
-    known: Known = field(default_factory=lambda: Known({}))
+    known: Known | None = None  # set when the run starts
     # After a run that did not end well: walk listings to the page cap, not only while a page
     # shows an unknown story (what that run missed may sit behind pages it stored).
     resuming: bool = False
@@ -213,6 +213,7 @@ class OutletSpider(scrapy.Spider):
         `recheck` window."""
         now = datetime.now(UTC)
         schedule = Schedule.parse(self.settings["NEWSMON_RECHECK_SCHEDULE"])
+        assert walk.known is not None
         chosen = {t.key: t for t in walk.known.due(schedule, now)}
         if self.recheck is not None:
             chosen.update((t.key, t) for t in walk.known.written_since(now - self.recheck))
@@ -270,15 +271,15 @@ class OutletSpider(scrapy.Spider):
             where = f"listing page {page.number}" if page.kind is PageKind.LISTING else "the feed"
             self._set(walk, "drift/empty_page", f"{where} shows no story links ({response.url})")
         if page.kind is not PageKind.LISTING:
-            yield from self._discovered(walk, entries)
+            yield from self._discovered(walk, entries, self._unknown(walk, entries))
             return
         # Repeats are judged against earlier pages of the same listing only: a feed overlaps
         # page 1 by design, while a listing that repeats itself has run past its end.
         earlier = walk.listed.setdefault(page.tag, set())
         repeated = all(e.key in earlier for e in entries)
         earlier.update(e.key for e in entries)
-        unknown = [e for e in entries if e.key not in walk.known]
-        yield from self._discovered(walk, entries)
+        unknown = self._unknown(walk, entries)
+        yield from self._discovered(walk, entries, unknown)
         following = walk.outlet.next_listing(page)
         if not entries or repeated or following is None:
             self.logger.debug("%s: listing page %d is its last", outlet, page.number)
@@ -291,9 +292,16 @@ class OutletSpider(scrapy.Spider):
         else:
             yield self._index_request(walk, following)
 
-    def _discovered(self, walk: _Walk, entries: Iterable[Listed]) -> Iterator[scrapy.Request]:
+    def _unknown(self, walk: _Walk, entries: Sequence[Listed]) -> list[Listed]:
+        assert walk.known is not None
+        known = walk.known.among([e.key for e in entries])
+        return [e for e in entries if e.key not in known]
+
+    def _discovered(
+        self, walk: _Walk, entries: Sequence[Listed], unknown: Sequence[Listed]
+    ) -> Iterator[scrapy.Request]:
         """Fetch what the database does not know yet (everything, in a full run)."""
-        wanted = (e for e in entries if self.full or e.key not in walk.known)
+        wanted = entries if self.full else unknown
         yield from self._story_requests(
             walk,
             (
