@@ -39,6 +39,19 @@ def host_tz(request: pytest.FixtureRequest) -> Iterator[str]:
 
 
 @pytest.fixture
+def figures(record_property: Callable[[str, object], None]) -> Callable[..., None]:
+    """Counts a fault test reports for docs/reliability.md: `figures(trials=1,
+    failures_recorded=2, stories_lost=0)`. scripts/reliability.py reads them from the JUnit
+    XML; a plain test run ignores them."""
+
+    def record(**counts: int) -> None:
+        for name, value in counts.items():
+            record_property(name, value)
+
+    return record
+
+
+@pytest.fixture
 def site() -> FixtureSite:
     return FixtureSite.bundled()
 
@@ -152,3 +165,14 @@ def reactor() -> Iterator[None]:
 
     yield
     installed._asyncioEventloop.close()  # type: ignore[attr-defined]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Start the longest tests first, so the workers of `-n auto` finish together."""
+    items.sort(key=lambda item: "longest" not in item.keywords)
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto`: a worker more than there are cores. The end-to-end tests spend much of their
+    time waiting on subprocesses and servers, so one more keeps the cores busy."""
+    return (os.cpu_count() or 1) + 1

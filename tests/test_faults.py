@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 import zlib
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -44,7 +45,7 @@ def last_run(db: Path) -> tuple[str, int, int]:
 
 
 def test_network_faults_on_story_pages_lose_only_those_pages(
-    site: FixtureSite, origin: str, tmp_path: Path
+    site: FixtureSite, origin: str, tmp_path: Path, figures: Callable[..., None]
 ) -> None:
     ids = [s["article_id"] for s in site.politics()[:10]]
     faults = {
@@ -67,7 +68,9 @@ def test_network_faults_on_story_pages_lose_only_those_pages(
         ids[7]: "truncated",
         ids[9]: "http_503",
     }
-    assert stored(db) == {str(i) for i in ids} - {str(i) for i in faults}
+    sound = {str(i) for i in ids} - {str(i) for i in faults}
+    figures(failures_recorded=len(kinds), stories_lost=len(sound - stored(db)))
+    assert stored(db) == sound
     assert last_run(db) == ("ok", 5, 5)
     # each was tried twice (one retry), and the next run tries them again
     for article_id in faults:
@@ -105,7 +108,7 @@ def crawl_peak_mib(origin: str, db: Path, *args: str) -> tuple[int, float]:
 
 
 def test_bombs_and_giants_are_refused_without_eating_memory(
-    site: FixtureSite, origin: str, tmp_path: Path
+    site: FixtureSite, origin: str, tmp_path: Path, figures: Callable[..., None]
 ) -> None:
     ids = [s["article_id"] for s in site.politics()[:10]]
     bomb = gzip_bomb()
@@ -115,6 +118,7 @@ def test_bombs_and_giants_are_refused_without_eating_memory(
     db = tmp_path / "news.db"
     status, peak = crawl_peak_mib(origin, db, "--max-pages", "1")  # the default cap: 4 MiB
     assert status == 0, (tmp_path / "crawl.out").read_text()
+    figures(failures_recorded=len(failures(db)), stories_lost=8 - len(stored(db)))
     assert {int(k): v for k, v in failures(db).items()} == {
         ids[2]: ("too_large", "fetch"),
         ids[4]: ("too_large", "fetch"),
@@ -124,16 +128,19 @@ def test_bombs_and_giants_are_refused_without_eating_memory(
     assert peak < 200, peak
 
 
-def test_robots_txt_missing_means_allowed(site: FixtureSite, origin: str, tmp_path: Path) -> None:
+def test_robots_txt_missing_means_allowed(
+    site: FixtureSite, origin: str, tmp_path: Path, figures: Callable[..., None]
+) -> None:
     site.answers["/robots.txt"] = Page(404, "not here")
     db = tmp_path / "news.db"
     result = crawl(origin, db, "--max-pages", "1")
     assert result.returncode == 0, result.stderr
+    figures(failures_recorded=len(failures(db)), stories_lost=10 - len(stored(db)))
     assert len(stored(db)) == 10 and last_run(db) == ("ok", 10, 0)
 
 
 def test_robots_txt_disallowing_the_section_is_obeyed(
-    site: FixtureSite, origin: str, tmp_path: Path
+    site: FixtureSite, origin: str, tmp_path: Path, figures: Callable[..., None]
 ) -> None:
     site.robots = "User-agent: *\nDisallow: /service/\n"
     db = tmp_path / "news.db"
@@ -144,6 +151,7 @@ def test_robots_txt_disallowing_the_section_is_obeyed(
     # refusal fails the run (the section cannot be watched)
     assert result.returncode == 1
     kinds = failures(db)
+    figures(failures_recorded=len(kinds))
     assert kinds and {kind for kind, _ in kinds.values()} == {"robots_forbidden"}
     assert last_run(db)[0] == "failed"
 
@@ -154,7 +162,7 @@ UTF8_META = '<meta charset="utf-8">'
 
 
 def test_korean_pages_are_read_right_or_not_at_all(
-    site: FixtureSite, origin: str, tmp_path: Path
+    site: FixtureSite, origin: str, tmp_path: Path, figures: Callable[..., None]
 ) -> None:
     ids = [s["article_id"] for s in site.politics()[:10]]
     cases = {  # Content-Type, the page's own meta tag
@@ -179,6 +187,8 @@ def test_korean_pages_are_read_right_or_not_at_all(
     with sqlite3.connect(db) as conn:
         titles = dict(conn.execute("SELECT article_id, title FROM stories"))
         bodies = [row[0] for row in conn.execute("SELECT body FROM stories")]
+    sound = {str(i) for i in ids} - {str(unreadable)}
+    figures(failures_recorded=len(failures(db)), stories_lost=len(sound - set(titles)))
     for n, article_id in enumerate(cases):
         assert titles[str(article_id)] == f"{KOREAN} {n}"
     assert failures(db) == {str(unreadable): ("bad_encoding", "parse")}
@@ -187,7 +197,7 @@ def test_korean_pages_are_read_right_or_not_at_all(
 
 
 def test_bad_times_become_instants_or_recorded_failures(
-    site: FixtureSite, origin: str, tmp_path: Path
+    site: FixtureSite, origin: str, tmp_path: Path, figures: Callable[..., None]
 ) -> None:
     ids = [s["article_id"] for s in site.politics()[:10]]
     shown = {  # the page's Written time -> what becomes of the story
@@ -210,6 +220,8 @@ def test_bad_times_become_instants_or_recorded_failures(
     with sqlite3.connect(db) as conn:
         written = dict(conn.execute("SELECT article_id, written_at FROM stories"))
         latest = conn.execute("SELECT max(written_at), max(updated_at) FROM stories").fetchone()
+    sound = {str(i) for i in ids} - set(expected)
+    figures(failures_recorded=len(failures(db)), stories_lost=len(sound - set(written)))
     assert written[str(ids[6])] == "2026-11-20T06:38:59Z"
     assert len(written) == 4
     assert all(
@@ -225,7 +237,7 @@ _CAPPED = (
 
 
 def test_a_full_disk_fails_the_run_cleanly_and_loses_nothing(
-    site: FixtureSite, origin: str, tmp_path: Path
+    site: FixtureSite, origin: str, tmp_path: Path, figures: Callable[..., None]
 ) -> None:
     db = tmp_path / "news.db"
     assert crawl(origin, db, "--max-pages", "1").returncode == 0
@@ -262,6 +274,7 @@ def test_a_full_disk_fails_the_run_cleanly_and_loses_nothing(
     assert 10 <= kept < 40
     again = crawl(origin, db, "--max-pages", "4")
     assert again.returncode == 0, again.stderr
+    figures(trials=1, stories_lost=40 - len(stored(db)))
     assert len(stored(db)) == 40 and not failures(db)
 
 
@@ -319,7 +332,7 @@ def crawl_feed(site: FeedOnlySite, tmp_path: Path, *args: str) -> tuple[int, flo
     return status, int(peak.read_text()) / 1024, (tmp_path / "crawl.out").read_text()
 
 
-def test_a_feed_that_would_expand_is_refused(tmp_path: Path) -> None:
+def test_a_feed_that_would_expand_is_refused(tmp_path: Path, figures: Callable[..., None]) -> None:
     laughs = "".join(f'<!ENTITY l{n} "{f"&l{n - 1};" * 10 if n else "lol"}">' for n in range(10))
     feed = (
         f'<?xml version="1.0"?><!DOCTYPE rss [{laughs}]><rss version="2.0"><channel>'
@@ -331,10 +344,13 @@ def test_a_feed_that_would_expand_is_refused(tmp_path: Path) -> None:
     assert "hostile run 1 failed: an index page could not be read" in output
     assert "declares XML entities" in output and peak < 200
     assert not any(p.startswith("/story/") for p in site.requests)
+    figures(failures_recorded=len(failures_by_url(tmp_path / "news.db")))
     assert failures_by_url(tmp_path / "news.db") == {"/feed.xml": "bad_feed"}
 
 
-def test_a_feed_of_100000_items_is_read_within_the_caps(tmp_path: Path) -> None:
+def test_a_feed_of_100000_items_is_read_within_the_caps(
+    tmp_path: Path, figures: Callable[..., None]
+) -> None:
     items = "".join(f"<item><link>/story/{n}</link></item>" for n in range(100_000))
     feed = f'<?xml version="1.0"?><rss version="2.0"><channel>{items}</channel></rss>'.encode()
     assert len(feed) < 4 * 1024 * 1024  # within the download cap
@@ -343,6 +359,7 @@ def test_a_feed_of_100000_items_is_read_within_the_caps(tmp_path: Path) -> None:
     assert status == 0, output
     assert "lists 100000 stories; reading the first 20 (NEWSMON_MAX_ENTRIES)" in output
     fetched = [p for p in site.requests if p.startswith("/story/")]
+    figures(stories_lost=20 - len(stored(tmp_path / "news.db")))
     assert sorted(fetched) == sorted(f"/story/{n}" for n in range(20))
     assert len(stored(tmp_path / "news.db")) == 20 and peak < 300
 
