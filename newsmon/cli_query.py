@@ -115,7 +115,10 @@ def short_id(article_id: str) -> str:
     return "…/" + (tail if len(tail) <= 20 else tail[:19] + "…")
 
 
-def _when(value: datetime | None) -> str:
+def _when(value: datetime | str | None) -> str:
+    """An instant for a table: a datetime, or the text of one as stored."""
+    if isinstance(value, str):
+        return value
     return format_instant(value) if value else ""
 
 

@@ -49,11 +49,18 @@ def write_csv(
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(columns)
     count = 0
+    cell = plain if raw else _safe_cell
     for record in records:
-        cells = [plain(record.get(name)) for name in columns]
-        writer.writerow(cells if raw else [neutralise(cell) for cell in cells])
+        writer.writerow([cell(record.get(name)) for name in columns])
         count += 1
     return count
+
+
+def _safe_cell(value: Any) -> Any:
+    """`neutralise(plain(value))` in one step: a CSV export calls it for every cell."""
+    if isinstance(value, str):
+        return "'" + value if value.startswith(FORMULA_STARTS) else value
+    return format_instant(value) if isinstance(value, datetime) else value
 
 
 def write_jsonl(records: Iterable[dict[str, Any]], columns: Sequence[str], out: TextIO) -> int:

@@ -90,8 +90,8 @@ class StorePipeline:
         if not isinstance(item, Story):
             return item
         try:
-            with self.database.transaction() as session:
-                outcome = record_story(session, item, now())
+            with self.database.writing() as connection:
+                outcome = record_story(connection, item, now())
         except DBAPIError as exc:
             raise Unstored(self.database.failed_to_write(exc)) from None
         logger.log(

@@ -21,7 +21,7 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import deferred_from_coro
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -91,6 +91,13 @@ class CrawlDatabase:
         assert self._sessions is not None, "the database is opened when the spider opens"
         with self._sessions.begin() as session:
             yield session
+
+    @contextmanager
+    def writing(self) -> Iterator[Connection]:
+        """A connection in a transaction, committed at the end of the block: for SQL statements
+        run per page, without a session's bookkeeping."""
+        with self.engine.begin() as connection:
+            yield connection
 
     def failed_to_write(self, exc: DBAPIError) -> str:
         """Record (once) that the database takes no more writes, and stop the crawl. Returns
