@@ -383,8 +383,8 @@ def export(
     Instants are UTC, as 2026-11-27T10:14:05Z.
     """
     from newsmon.db.engine import Access
-    from newsmon.export import Export, FeedMismatch, advance, select_records
-    from newsmon.output import BOM, atomic_file, write_records
+    from newsmon.export import Export, FeedMismatch, advance, select_csv_rows, select_records
+    from newsmon.output import BOM, atomic_file, write_csv_rows, write_records
 
     fmt = _export_format(fmt, output)
     for flag, name in ((excel, "--excel"), (raw, "--raw")):
@@ -412,12 +412,18 @@ def export(
     with database(db, Access.WRITE if feed else None) as engine:
         _check_selection(engine, selection)
         try:
-            records, position = select_records(engine, spec)
+            if fmt == "csv":
+                rows, position = select_csv_rows(engine, spec, raw=raw)
+            else:
+                records, position = select_records(engine, spec)
         except FeedMismatch as exc:
             raise click.BadParameter(str(exc), param_hint="'--feed'") from None
         try:
             with to_stdout() if output is None else atomic_file(output, bom=bom) as out:
-                count = write_records(records, spec.columns, fmt, out, raw=raw)
+                if fmt == "csv":
+                    count = write_csv_rows(rows, spec.columns, out)
+                else:
+                    count = write_records(records, spec.columns, fmt, out)
         except BrokenPipeError:
             # The reader (`| head`) went away: the export is incomplete, the feed stays put.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

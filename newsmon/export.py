@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from newsmon import query
 from newsmon.db.models import FeedRow
 from newsmon.instants import now
+from newsmon.output import csv_cell, plain
 
 
 class FeedMismatch(ValueError):
@@ -57,17 +58,15 @@ def describe_selection(recorded: str | None) -> str:
     return " ".join(options) or "(everything)"
 
 
-def select_records(engine: Engine, export: Export) -> tuple[Iterator[dict[str, Any]], int | None]:
-    """The rows to write, oldest first, streamed, and for a feed the position it moves to once
-    they are delivered (see `advance`).
+def _window(engine: Engine, export: Export) -> tuple[tuple[int, int] | None, int | None]:
+    """For a feed, the revision ids its export carries (after, upto) and the position it moves
+    to; (None, None) for a plain export.
 
     A feed carries what has a revision newer than its position; the newest revision id is read
     first, so revisions a crawl adds meanwhile wait for the next export.
     """
     if export.feed is None:
-        if export.revisions:
-            return query.revisions(engine, export.filters), None
-        return query.stories(engine, export.filters, newest_first=False), None
+        return None, None
     with Session(engine) as session:
         feed = session.get(FeedRow, export.feed)
     if feed is not None and feed.filters and feed.filters != export.recorded_selection:
@@ -77,10 +76,33 @@ def select_records(engine: Engine, export: Export) -> tuple[Iterator[dict[str, A
             "or another feed name"
         )
     upto = query.newest_revision_id(engine)
-    after = feed.position if feed else 0
+    return (feed.position if feed else 0, upto), upto
+
+
+def select_records(engine: Engine, export: Export) -> tuple[Iterator[dict[str, Any]], int | None]:
+    """The records to write, oldest first, streamed, and for a feed the position it moves to
+    once they are delivered (see `advance`)."""
+    window, upto = _window(engine, export)
     if export.revisions:
-        return query.revisions(engine, export.filters, after=after, upto=upto), upto
-    return query.stories(engine, export.filters, newest_first=False, revised=(after, upto)), upto
+        after, last = window or (0, None)
+        return query.revisions(engine, export.filters, after=after, upto=last), upto
+    return query.stories(engine, export.filters, newest_first=False, revised=window), upto
+
+
+def select_csv_rows(
+    engine: Engine, export: Export, *, raw: bool = False
+) -> tuple[Iterator[tuple[Any, ...]], int | None]:
+    """`select_records` as rows of CSV cells: instants in the one form and, unless `raw`,
+    formulas neutralised. Stories come from SQLite ready to write, as fast as a plain cursor."""
+    if export.revisions:
+        records, upto = select_records(engine, export)
+        cell = plain if raw else csv_cell
+        return (tuple(cell(r.get(c)) for c in export.columns) for r in records), upto
+    window, upto = _window(engine, export)
+    rows = query.story_rows(
+        engine, export.filters, newest_first=False, revised=window, formula_safe=not raw
+    )
+    return rows, upto
 
 
 def advance(engine: Engine, export: Export, position: int, rows: int) -> None:

@@ -13,7 +13,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, Text, and_, func, or_, select, text, type_coerce
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Select,
+    Text,
+    and_,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    type_coerce,
+)
 from sqlalchemy.orm import Session
 
 from newsmon import sites
@@ -21,6 +34,7 @@ from newsmon.db.models import RevisionRow, StoryRow
 from newsmon.db.types import UTCDateTime
 from newsmon.instants import parse_user_instant
 from newsmon.items import CONTENT_FIELDS, IDENTITY_FIELDS, STORY_FIELDS
+from newsmon.output import FORMULA_STARTS
 
 STORY_COLUMNS = (*STORY_FIELDS, "revision", "first_seen_at", "last_seen_at")
 REVISION_COLUMNS = (*IDENTITY_FIELDS, "revision", "kind", *CONTENT_FIELDS, "seen_at")
@@ -167,7 +181,18 @@ def _as_stored(name: str) -> Any:
     return column
 
 
+def _formula_safe(name: str) -> Any:
+    """A story column for CSV: a text value that a spreadsheet would run as a formula gets a
+    leading `'` (as newsmon.output.neutralise does), done by SQLite as the rows are read."""
+    column = getattr(StoryRow, name)
+    if isinstance(column.type, UTCDateTime) or column.type.python_type is not str:
+        return _as_stored(name)
+    first = func.substr(column, 1, 1)
+    return case((first.in_(FORMULA_STARTS), literal("'") + column), else_=column).label(name)
+
+
 _STORED = tuple(_as_stored(name) for name in STORY_COLUMNS)
+_STORED_SAFE = tuple(_formula_safe(name) for name in STORY_COLUMNS)
 
 
 def stories(
@@ -180,6 +205,21 @@ def stories(
 ) -> Iterator[dict[str, Any]]:
     """Current stories (instants as text in the one form), streamed; with `revised` =
     (after, upto), only those with a revision whose id is in that range (feeds)."""
+    for row in story_rows(engine, filters, limit=limit, newest_first=newest_first, revised=revised):
+        yield dict(zip(STORY_COLUMNS, row, strict=True))
+
+
+def story_rows(
+    engine: Engine,
+    filters: Filters,
+    *,
+    limit: int | None = None,
+    newest_first: bool = True,
+    revised: tuple[int, int] | None = None,
+    formula_safe: bool = False,
+) -> Iterator[tuple[Any, ...]]:
+    """`stories` as tuples of STORY_COLUMNS, and with `formula_safe` neutralised for CSV: what
+    a CSV export writes as it comes, with no Python work per cell."""
     column = _time_column(filters.by)
     order = (column.desc(), StoryRow.id.desc()) if newest_first else (column, StoryRow.id)
     with engine.connect() as connection:
@@ -193,9 +233,10 @@ def stories(
             chosen = chosen.where(StoryRow.id.in_(changed))
         # The stories are chosen and ordered by their ids and times alone; only those chosen
         # are read whole (sorting whole rows, bodies and all, cost more than choosing them).
-        query = select(*_STORED).where(StoryRow.id.in_(chosen)).order_by(*order)
+        columns = _STORED_SAFE if formula_safe else _STORED
+        query = select(*columns).where(StoryRow.id.in_(chosen)).order_by(*order)
         for row in connection.execution_options(yield_per=_BATCH).execute(query):
-            yield dict(zip(STORY_COLUMNS, row, strict=True))
+            yield tuple(row)
 
 
 def _revision_record(rev: RevisionRow) -> dict[str, Any]:
