@@ -331,17 +331,13 @@ def serve(db: str, config: str | None, host: str, port: int, public: bool) -> No
     run(datasette(path, config=config, public=public), host, port)
 
 
-# The query and export commands live in their own module; registering them here keeps one group.
-from newsmon.cli_alerts import alerts, watch  # noqa: E402
-from newsmon.cli_query import (  # noqa: E402
-    articles,
-    export,
-    feeds,
-    outlets,
-    runs,
-    search,
-    show,
+# The query, export and alert commands live in modules of their own, imported only when run:
+# a cron run or a query then loads only what it needs (see docs/benchmarks.md).
+main.lazy.update(
+    {
+        **{name: f"newsmon.cli_query:{name}" for name in ("articles", "search", "show")},
+        **{name: f"newsmon.cli_query:{name}" for name in ("export", "runs", "feeds", "outlets")},
+        "watch": "newsmon.cli_alerts:watch",
+        "alerts": "newsmon.cli_alerts:alerts",
+    }
 )
-
-for command in (articles, search, show, export, runs, feeds, outlets, watch, alerts):
-    main.add_command(command)

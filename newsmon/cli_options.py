@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import importlib
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -41,7 +42,21 @@ MAX_INT = 2**63 - 1
 
 class NewsmonGroup(click.Group):
     """A click group whose errors are one line on standard error: `Error: ...`, exit 2 for a
-    usage error (a bad option or value), 1 for anything else a command refuses."""
+    usage error (a bad option or value), 1 for anything else a command refuses. Commands named
+    in `lazy` (name -> "module:attribute") are imported when first asked for."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy: dict[str, str] = {}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy and cmd_name not in self.commands:
+            module, attribute = self.lazy[cmd_name].split(":")
+            self.add_command(getattr(importlib.import_module(module), attribute), cmd_name)
+        return super().get_command(ctx, cmd_name)
 
     def main(
         self, args: Sequence[str] | None = None, prog_name: str | None = None, **extra: Any
