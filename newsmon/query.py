@@ -231,10 +231,13 @@ def story_rows(
                 RevisionRow.id > after, RevisionRow.id <= upto
             )
             chosen = chosen.where(StoryRow.id.in_(changed))
-        # The stories are chosen and ordered by their ids and times alone; only those chosen
-        # are read whole (sorting whole rows, bodies and all, cost more than choosing them).
         columns = _STORED_SAFE if formula_safe else _STORED
-        query = select(*columns).where(StoryRow.id.in_(chosen)).order_by(*order)
+        if limit is None:  # all of them, in the order of an index: read as they come
+            query = chosen.with_only_columns(*columns)
+        else:
+            # The few are chosen and ordered by their ids and times alone, then read whole
+            # (sorting whole rows, bodies and all, cost more than choosing them).
+            query = select(*columns).where(StoryRow.id.in_(chosen)).order_by(*order)
         for row in connection.execution_options(yield_per=_BATCH).execute(query):
             yield tuple(row)
 
