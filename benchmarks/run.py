@@ -226,6 +226,19 @@ def idle_runs(
 # --- storing ---------------------------------------------------------------------------------
 
 
+BENCH_SOURCES = ("bench-store", "bench-alerts")
+
+
+def forget_bench_stories(db: Path) -> None:
+    """Remove the stories the measurements stored, so an archive keeps its size run after run
+    (their revisions and alerts go with them; the full-text index by its trigger)."""
+    with sqlite3.connect(db) as conn:
+        conn.execute("PRAGMA foreign_keys = ON")
+        marks = ",".join("?" * len(BENCH_SOURCES))
+        conn.execute(f"DELETE FROM stories WHERE source IN ({marks})", BENCH_SOURCES)  # noqa: S608
+    conn.close()
+
+
 def store_cost(plan: Plan, archives: dict[int, Path], log: Callable[[str], None]) -> dict[str, Any]:
     from sqlalchemy.orm import Session
 
@@ -275,6 +288,7 @@ def store_cost(plan: Plan, archives: dict[int, Path], log: Callable[[str], None]
                     record_story(session, story, seen)
             update_costs.append((time.perf_counter() - started) / count)
         engine.dispose()
+        forget_bench_stories(archives[size])
         figures[str(size)] = {
             "new_ms": statistics.median(new_costs) * 1000,
             "update_ms": statistics.median(update_costs) * 1000,
@@ -473,6 +487,7 @@ def web_and_alerts(
         for name in names:
             remove(engine, name)
         engine.dispose()
+        forget_bench_stories(db)
     log(f"alerts at {size}: {matched} matched in {took * 1000:.0f} ms")
     return {
         "size": size,
@@ -487,11 +502,17 @@ def web_and_alerts(
 def sizes_on_disk(plan: Plan, archives: dict[int, Path]) -> dict[str, Any]:
     figures = {}
     for size in plan.sizes:
-        with sqlite3.connect(f"file:{archives[size]}?mode=ro", uri=True) as conn:
-            pages = dict(conn.execute("SELECT name, sum(pgsize) FROM dbstat GROUP BY name"))
+        conn = sqlite3.connect(f"file:{archives[size]}?mode=ro", uri=True)
+        pages = dict(conn.execute("SELECT name, sum(pgsize) FROM dbstat GROUP BY name"))
+        stories = conn.execute("SELECT count(*) FROM stories").fetchone()[0]
+        conn.close()
         total = sum(pages.values())
         fts = sum(v for k, v in pages.items() if k.startswith("stories_fts"))
-        figures[str(size)] = {"bytes_per_story": total / size, "without_fts": (total - fts) / size}
+        figures[str(size)] = {
+            "stories": stories,
+            "bytes_per_story": total / stories,
+            "without_fts": (total - fts) / stories,
+        }
     return figures
 
 
