@@ -69,7 +69,7 @@ def rows(r: dict[str, Any]) -> Iterator[tuple[str, str, str]]:
             target = "≤ 50 ms" if name != "common" else "(explained)"
             mark = f" {_mark(p95, '<= 50')}" if name != "common" else ""
             yield (
-                f"search, {label} query, {size:,} stories ({s['hits']} hits shown)",
+                f"search, {label} query, {size:,} stories (hits shown: {s['hits']})",
                 f"in process p50 {s['search']['p50_ms']:.1f} / p95 {p95:.1f} ms{mark}; "
                 f"`articles --search` p95 {s['articles_search']['p95_ms']:.1f} ms; whole "
                 f"`newsmon search` p50 {s['search_process']['p50_ms']:.0f} ms "
