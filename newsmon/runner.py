@@ -6,6 +6,10 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+# Imported here, near the bottom of the call stack, rather than by Scrapy's engine deep in it:
+# these modules build deprecated aliases with inspect.stack(), which reads the source of every
+# frame on the stack; from here that is a tenth of the start-up CPU it costs from there.
+import scrapy.core.downloader.handlers.http11  # noqa: F401
 from scrapy.crawler import AsyncCrawlerProcess
 from scrapy.settings import Settings
 

@@ -40,6 +40,7 @@ MAX_DATABASE_MB = 20
 MAX_LOG_MB = 5
 # Young stories are re-checked every 2 s, so updates are seen within a few runs.
 SCHEDULE = "1h:10s"
+READ_EVERY = 12  # runs
 WORD = "soakword"  # in every story the soak publishes: the watch's search
 MARKER = re.compile(r"version marker (\d+)")
 
@@ -72,11 +73,14 @@ class Webhook(ThreadingHTTPServer):
 
 
 class Readers(threading.Thread):
-    """Queries the database and the web UI in a loop until stopped, counting what failed."""
+    """Queries the database and the web UI while the crawls go on, counting what failed: once
+    for every READ_EVERY runs (`due`), so a slow machine reads no more per run than a fast one,
+    each query in a process of its own alongside the crawl."""
 
     def __init__(self, db: Path, ui: str) -> None:
         super().__init__(daemon=True)
         self.db, self.ui = db, ui
+        self.due = threading.Semaphore(0)
         self.stop = threading.Event()
         self.reads = Counter[str]()
         self.errors: list[str] = []
@@ -88,7 +92,9 @@ class Readers(threading.Thread):
             ["export", "--format", "jsonl", "--since", "1h"],
         )
         n = 0
-        while not self.stop.wait(2.0):
+        while not self.stop.is_set():
+            if not self.due.acquire(timeout=0.2):
+                continue
             args = commands[n % len(commands)]
             n += 1
             result = subprocess.run(
@@ -233,6 +239,8 @@ def soak(runs: int, folder: Path, seed: int) -> dict[str, Any]:
                 statuses[str(crawler.stats.get_value("newsmon/status"))] += 1
                 for path in failing:
                     del site.answers[path]
+                if run % READ_EVERY == 0:
+                    readers.due.release()
             readers.stop.set()
 
     started = time.monotonic()
