@@ -16,10 +16,13 @@ import random
 import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from newsmon.items import Story
 
 SOURCE, LANG, SECTION = "kbs-world", "e", "Politics"
 FIRST_ID = 100_000  # article ids are FIRST_ID + n, oldest first
@@ -71,6 +74,31 @@ class Writer:
         title = self.text(n, 9).capitalize()
         sentences = [self.text(n, 20).capitalize() + "." for _ in range(6)]
         return title, "\n\n".join(sentences)
+
+
+def new_stories(source: str, count: int, written_at: datetime, *, seed: int) -> list[Story]:
+    """`count` stories of `source` not stored before (their ids are new at every call), written
+    at `written_at`: what the measurements of storing and alerting store."""
+    writer = Writer(seed)
+    batch = f"{time.time_ns():x}"
+    stories = []
+    for n in range(count):
+        title, body = writer.story(n)
+        stories.append(
+            Story(
+                source=source,
+                lang=LANG,
+                article_id=f"{batch}-{n}",
+                url=f"https://example.org/{source}/{batch}/{n}",
+                section=SECTION,
+                title=title,
+                body=body,
+                summary=body[:200],
+                written_at=written_at.replace(microsecond=0),
+                updated_at=None,
+            )
+        )
+    return stories
 
 
 def written(n: int, size: int, now: datetime) -> datetime:

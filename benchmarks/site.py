@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import threading
 import time
@@ -21,6 +20,8 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from newsmon.demo.server import free_port, wait_listening
 
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
 
@@ -48,12 +49,6 @@ def write_site(root: Path, stories: list[dict[str, Any]]) -> None:
     for story in stories:
         path = root / "story" / f"{story['article_id']}.html"
         path.write_text(site.article(story), encoding="utf-8")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 _SERVER = """
@@ -117,7 +112,7 @@ def serve(roots: list[Path], folder: Path) -> Iterator[tuple[list[str], str]]:
         process = subprocess.Popen([NGINX, "-c", str(conf), "-p", str(folder)])
         try:
             for port in ports:
-                _wait(port)
+                wait_listening(port, process)
             yield origins, "nginx"
         finally:
             process.terminate()
@@ -143,17 +138,6 @@ def serve(roots: list[Path], folder: Path) -> Iterator[tuple[list[str], str]]:
         for server in servers:
             server.shutdown()
             server.server_close()
-
-
-def _wait(port: int) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"the site's server did not listen on port {port}")
 
 
 def server_rate(origin: str, path: str, seconds: float = 2.0, clients: int = 4) -> float:

@@ -333,11 +333,8 @@ def serve(db: str, config: str | None, host: str, port: int, public: bool) -> No
 
 # The query, export and alert commands live in modules of their own, imported only when run:
 # a cron run or a query then loads only what it needs (see docs/benchmarks.md).
+_QUERY_COMMANDS = ("articles", "search", "show", "export", "runs", "feeds", "outlets")
 main.lazy.update(
-    {
-        **{name: f"newsmon.cli_query:{name}" for name in ("articles", "search", "show")},
-        **{name: f"newsmon.cli_query:{name}" for name in ("export", "runs", "feeds", "outlets")},
-        "watch": "newsmon.cli_alerts:watch",
-        "alerts": "newsmon.cli_alerts:alerts",
-    }
+    {name: f"newsmon.cli_query:{name}" for name in _QUERY_COMMANDS}
+    | {name: f"newsmon.cli_alerts:{name}" for name in ("watch", "alerts")}
 )

@@ -21,7 +21,6 @@ import argparse
 import json
 import random
 import re
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -43,12 +42,6 @@ SCHEDULE = "1h:10s"
 READ_EVERY = 12  # runs
 WORD = "soakword"  # in every story the soak publishes: the watch's search
 MARKER = re.compile(r"version marker (\d+)")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Webhook(ThreadingHTTPServer):
@@ -113,24 +106,6 @@ class Readers(threading.Thread):
                 self.errors.append(f"web UI: {exc}")
 
 
-def start_ui(db: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "newsmon", "serve", "--db", str(db), "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return server, f"http://127.0.0.1:{port}"
-        except OSError:
-            time.sleep(0.1)
-    server.kill()
-    raise RuntimeError("newsmon serve did not start")
-
-
 def soak(runs: int, folder: Path, seed: int) -> dict[str, Any]:
     from scrapy.utils.reactor import install_reactor
 
@@ -143,7 +118,7 @@ def soak(runs: int, folder: Path, seed: int) -> dict[str, Any]:
     from newsmon.alerts.channels import check
     from newsmon.alerts.watches import NewWatch, add
     from newsmon.db.engine import Access, open_engine
-    from newsmon.demo.server import serve
+    from newsmon.demo.server import newsmon_serve, serve
     from newsmon.demo.site import FixtureSite, Page, kst_text
     from newsmon.instants import now
     from newsmon.runner import project_settings
@@ -168,8 +143,6 @@ def soak(runs: int, folder: Path, seed: int) -> dict[str, Any]:
     add(engine, watch, now())
     engine.dispose()
     logs.configure(0, str(log))
-    ui, ui_url = start_ui(db)
-    readers = Readers(db, ui_url)
     statuses: Counter[str] = Counter()
     newest = bundled = max(site.stories)
     versions = 0
@@ -243,16 +216,16 @@ def soak(runs: int, folder: Path, seed: int) -> dict[str, Any]:
                     readers.due.release()
             readers.stop.set()
 
-    started = time.monotonic()
-    done = deferred_from_coro(crawl_all())
-    failure: list[Any] = []
-    done.addErrback(failure.append)
-    done.addBoth(lambda _: reactor.stop())  # type: ignore[attr-defined]
-    reactor.run()  # type: ignore[attr-defined]
-    took = time.monotonic() - started
-    readers.join(timeout=60)
-    ui.terminate()
-    ui.wait(timeout=30)
+    with newsmon_serve(db) as ui:
+        readers = Readers(db, ui)
+        started = time.monotonic()
+        done = deferred_from_coro(crawl_all())
+        failure: list[Any] = []
+        done.addErrback(failure.append)
+        done.addBoth(lambda _: reactor.stop())  # type: ignore[attr-defined]
+        reactor.run()  # type: ignore[attr-defined]
+        took = time.monotonic() - started
+        readers.join(timeout=60)
     webhook.shutdown()
     if failure:
         failure[0].raiseException()

@@ -9,7 +9,6 @@ import re
 import shlex
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -20,11 +19,12 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import REPO, crawl, newsmon, wait_for
-from receivers import Webhook, free_port
+from conftest import REPO, crawl, newsmon
+from receivers import Webhook
 
 from newsmon.cli import main
 from newsmon.db.engine import Access, open_engine
+from newsmon.demo.server import free_port, wait_listening
 from newsmon.demo.site import FixtureSite
 
 pytestmark = pytest.mark.slow
@@ -182,7 +182,7 @@ def test_the_readme_example_prints_what_the_readme_shows(demo_db: Path, tmp_path
         text=True,
     )
     try:
-        wait_for(lambda: port_open(int(port)))
+        wait_listening(int(port), hook)
         for line in lines[1:]:
             argv = shlex.split(line)
             assert argv[0] == "newsmon"
@@ -198,8 +198,3 @@ def test_the_readme_example_prints_what_the_readme_shows(demo_db: Path, tmp_path
     assert instant.sub("<instant>", printed.strip()) == instant.sub(
         "<instant>", shown.group(1).strip()
     )
-
-
-def port_open(port: int) -> bool:
-    with socket.socket() as s:
-        return s.connect_ex(("127.0.0.1", port)) == 0

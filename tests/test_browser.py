@@ -10,10 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,7 +17,7 @@ import pytest
 from conftest import crawl
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from newsmon.demo.server import serve
+from newsmon.demo.server import newsmon_serve, serve
 from newsmon.demo.site import FixtureSite
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -34,12 +30,6 @@ pytestmark = [
     ),
     pytest.mark.slow,
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -58,38 +48,10 @@ def db(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return copy
 
 
-def start(db: Path, *args: str) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "newsmon", "serve", "--db", str(db), "--port", str(port), *args],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return server, f"http://127.0.0.1:{port}"
-        except OSError:
-            assert server.poll() is None, server.stderr.read() if server.stderr else ""
-            assert time.monotonic() < deadline, "newsmon serve did not start"
-            time.sleep(0.1)
-
-
-def stop(server: subprocess.Popen[bytes]) -> None:
-    server.terminate()
-    server.wait(timeout=30)
-    if server.stderr:
-        server.stderr.close()
-
-
 @pytest.fixture(scope="module")
 def ui(db: Path) -> Iterator[str]:
-    server, url = start(db)
-    try:
+    with newsmon_serve(db) as url:
         yield url
-    finally:
-        stop(server)
 
 
 @pytest.fixture(scope="module")
@@ -164,15 +126,12 @@ def test_a_script_in_a_headline_runs_nowhere(ui: str, page: Page) -> None:
 
 
 def test_public_refuses_a_custom_sql_query(db: Path, page: Page) -> None:
-    server, url = start(db, "--public")
-    try:
+    with newsmon_serve(db, "--public") as url:
         response = page.goto(f"{url}/news?sql=select+count(*)+from+stories")
         assert response is not None and response.status == 403
         assert "Forbidden" in page.inner_text("body")
         allowed = page.goto(f"{url}/news/stories")
         assert allowed is not None and allowed.status == 200
-    finally:
-        stop(server)
 
 
 def test_a_crawl_writes_while_the_ui_serves(
@@ -186,16 +145,15 @@ def test_a_crawl_writes_while_the_ui_serves(
     site = FixtureSite.bundled()
     newest = site.politics()[0]
     site.add_story(dict(newest, article_id=999002, title="Written While Served", updated=None))
-    server, url = start(copy)
-    page = browser.new_page()
-    try:
-        page.goto(f"{url}/news/stories?article_id=999002")
-        assert page.locator("td.col-title").count() == 0
-        with serve(site) as origin:
-            result = crawl(origin, copy, "--max-pages", "1")
-        assert result.returncode == 0, result.stderr
-        page.reload()
-        assert page.locator("td.col-title").all_inner_texts() == ["Written While Served"]
-    finally:
-        page.close()
-        stop(server)
+    with newsmon_serve(copy) as url:
+        page = browser.new_page()
+        try:
+            page.goto(f"{url}/news/stories?article_id=999002")
+            assert page.locator("td.col-title").count() == 0
+            with serve(site) as origin:
+                result = crawl(origin, copy, "--max-pages", "1")
+            assert result.returncode == 0, result.stderr
+            page.reload()
+            assert page.locator("td.col-title").all_inner_texts() == ["Written While Served"]
+        finally:
+            page.close()

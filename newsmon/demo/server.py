@@ -1,19 +1,28 @@
 """Serving a fixture site (KBS WORLD's copy, The Meridian Herald) on 127.0.0.1 from a
 background thread, with the faults a real site can have: a status, a delay, a hang, a dropped
-connection, a truncated body (see `newsmon.demo.site.Page`)."""
+connection, a truncated body (see `newsmon.demo.site.Page`). And the helpers that start a
+server in another process (`newsmon serve`, nginx) and wait for it to listen."""
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
+import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Protocol
+from pathlib import Path
+from typing import Any, Protocol
 
 from newsmon.demo.site import Fault, Page
 
 # The longest a hanging page holds its connection when the server is not stopped first.
 HANG_LIMIT = 300
+# The longest a server started in another process may take to listen.
+STARTUP_LIMIT = 30
 
 
 class Site(Protocol):
@@ -77,3 +86,47 @@ def serve(site: Site, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+def free_port() -> int:
+    """A loopback port no one listens on (for a server started in another process)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_listening(port: int, process: subprocess.Popen[Any] | None = None) -> None:
+    """Return once something listens on loopback `port`; RuntimeError if `process` (the one
+    that should) exits first, or after STARTUP_LIMIT seconds."""
+    deadline = time.monotonic() + STARTUP_LIMIT
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if process is not None and process.poll() is not None:
+                raise RuntimeError(f"exited with {process.returncode} before listening") from None
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"nothing listens on port {port}") from None
+            time.sleep(0.05)
+
+
+@contextmanager
+def newsmon_serve(db: str | Path, *args: str) -> Iterator[str]:
+    """`newsmon serve --db DB ARGS` in a process of its own on a free loopback port, for the
+    block: yields its origin (`http://127.0.0.1:PORT`)."""
+    port = free_port()
+    command = [sys.executable, "-m", "newsmon", "serve", "--db", str(db), "--port", str(port)]
+    # Its log goes to a file, not a pipe: a pipe nobody reads would stop it once full.
+    with tempfile.TemporaryFile() as log:
+        server = subprocess.Popen([*command, *args], stdout=subprocess.DEVNULL, stderr=log)
+        try:
+            try:
+                wait_listening(port, server)
+            except RuntimeError as exc:
+                log.seek(0)
+                raise RuntimeError(f"newsmon serve {exc}: {log.read().decode()}") from None
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
