@@ -6,14 +6,10 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-# Imported here, near the bottom of the call stack, rather than by Scrapy's engine deep in it:
-# these modules build deprecated aliases with inspect.stack(), which reads the source of every
-# frame on the stack; from here that is a tenth of the start-up CPU it costs from there.
-import scrapy.core.downloader.handlers.http11  # noqa: F401
 from scrapy.crawler import AsyncCrawlerProcess
 from scrapy.settings import Settings
 
-from newsmon import logs
+from newsmon import logs, scrapy_tls  # noqa: F401 (see there)
 from newsmon.spiders.outlets import OutletSpider
 
 # An unreachable robots.txt is logged with a traceback; the run's verdict already says the site
@@ -28,7 +24,29 @@ def project_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
     settings.setmodule("newsmon.settings", priority="project")
     for name, value in (overrides or {}).items():
         settings.set(name, value, priority="cmdline")
+    _leave_out_switched_off(settings)
     return settings
+
+
+# Components that are off unless asked for (`-s TELNETCONSOLE_ENABLED=true`), by the setting
+# that switches each on. Scrapy imports every component its lists name, even one that will
+# decline to run, to sort them; these cost start-up CPU on every cron run (aiohttp, which
+# remote control imports, alone 0.1 s), so while off they are left out of the lists.
+_SWITCHED_OFF = (
+    ("TELNETCONSOLE_ENABLED", "EXTENSIONS_BASE", "scrapy.extensions.telnet.TelnetConsole"),
+    ("REMOTE_CONTROL_ENABLED", "EXTENSIONS_BASE", "scrapy.extensions.remote_control.RemoteControl"),
+    (
+        "COOKIES_ENABLED",
+        "DOWNLOADER_MIDDLEWARES_BASE",
+        "scrapy.downloadermiddlewares.cookies.CookiesMiddleware",
+    ),
+)
+
+
+def _leave_out_switched_off(settings: Settings) -> None:
+    for switch, components, path in _SWITCHED_OFF:
+        if not settings.getbool(switch):
+            settings[components].pop(path, None)
 
 
 def run_crawl(

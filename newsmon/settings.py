@@ -56,10 +56,6 @@ EXTENSIONS = {
     "newsmon.ledger.RunLedger": 0,
     # After the ledger: alerts are matched once the runs are closed and their stories counted.
     "newsmon.alerts.crawl.CrawlAlerts": 10,
-    # Never used here, and each costs start-up time on every cron run: the telnet console
-    # (Twisted's conch) and remote control (aiohttp) are off anyway.
-    "scrapy.extensions.telnet.TelnetConsole": None,
-    "scrapy.extensions.remote_control.RemoteControl": None,
 }
 # Only the web: outlets are read over HTTP(S), and a link to file:, data:, ftp: or s3: is no
 # story page (nor is loading their handlers worth a cron run's start-up).
