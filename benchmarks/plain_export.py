@@ -10,7 +10,7 @@ import csv
 import sqlite3
 import sys
 
-from newsmon.query import STORY_COLUMNS
+from newsmon.records import STORY_COLUMNS
 
 
 def main(db: str, out: str) -> None:

@@ -216,7 +216,8 @@ def crawl(
 def _check_database(db: str) -> None:
     """Open (and if need be make or migrate) the database before the crawl, so a bad --db is
     one line and no page is fetched for a database that cannot take it."""
-    from newsmon.db.engine import Access, DatabaseProblem, DiskProblem, open_engine
+    from newsmon.db.checks import Access, DatabaseProblem, DiskProblem
+    from newsmon.db.engine import open_engine
 
     try:
         open_engine(db, Access.CREATE).dispose()
@@ -270,8 +271,8 @@ def migrate(db: str) -> None:
     A crawl does this on its own; query and export commands never change a database, so they
     ask for it. The migration runs in one transaction: if it fails, the file stays as it was.
     """
-    from newsmon.db.engine import Access, DatabaseProblem, OlderSchema, open_engine
-    from newsmon.db.models import SCHEMA_VERSION
+    from newsmon.db.checks import SCHEMA_VERSION, Access, DatabaseProblem, OlderSchema
+    from newsmon.db.engine import open_engine
 
     try:
         open_engine(db, Access.READ).dispose()
@@ -310,7 +311,8 @@ def serve(db: str, config: str | None, host: str, port: int, public: bool) -> No
 
     Then open the address it prints and follow a story to see its revisions and what changed.
     """
-    from newsmon.db.engine import Access, DatabaseProblem, open_engine, sqlite_path
+    from newsmon.db.checks import Access, DatabaseProblem
+    from newsmon.db.engine import open_engine, sqlite_path
     from newsmon.web.serve import datasette, is_loopback
     from newsmon.web.serve import serve as run
 

@@ -128,7 +128,7 @@ def _duration(text: str) -> None:
 
 
 def _search(text: str) -> None:
-    from newsmon.query import check_search
+    from newsmon.search import check_search
 
     check_search(text)
 

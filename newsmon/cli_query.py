@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import os
 import shlex
+import sqlite3
 import sys
 import textwrap
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, TextIO, TypeVar
 
 import click
 
@@ -35,8 +36,28 @@ from newsmon.instants import format_instant
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from newsmon.db.engine import Access
+    from newsmon.db.checks import Access
     from newsmon.query import Filters
+
+_Opened = TypeVar("_Opened")
+
+
+def _opened(db: str, opening: Callable[[], _Opened]) -> _Opened:
+    """What `opening` opens of `db`; a database newsmon cannot use is a usage error naming
+    --db."""
+    from newsmon.db import DEFAULT_DB
+    from newsmon.db.checks import DatabaseMissing, DatabaseProblem
+    from newsmon.demo import DEMO_DB
+
+    try:
+        return opening()
+    except DatabaseMissing as exc:
+        hint = ""
+        if db == DEFAULT_DB and Path(DEMO_DB).exists():
+            hint = f", or use --db {DEMO_DB} for the database `newsmon demo` made"
+        raise click.BadParameter(f"{exc}{hint}", param_hint="'--db'") from None
+    except DatabaseProblem as exc:
+        raise click.BadParameter(str(exc), param_hint="'--db'") from None
 
 
 @contextmanager
@@ -45,20 +66,11 @@ def database(db: str, access: Access | None = None) -> Iterator[Engine]:
     use is a usage error naming --db; one that fails while being read is an error in one line."""
     from sqlalchemy.exc import DatabaseError
 
-    from newsmon.db import DEFAULT_DB
-    from newsmon.db.engine import Access, DatabaseMissing, DatabaseProblem, open_engine
-    from newsmon.demo import DEMO_DB
-    from newsmon.query import QueryError
+    from newsmon.db.checks import Access
+    from newsmon.db.engine import open_engine
+    from newsmon.search import QueryError
 
-    try:
-        engine = open_engine(db, access or Access.READ)
-    except DatabaseMissing as exc:
-        hint = ""
-        if db == DEFAULT_DB and Path(DEMO_DB).exists():
-            hint = f", or use --db {DEMO_DB} for the database `newsmon demo` made"
-        raise click.BadParameter(f"{exc}{hint}", param_hint="'--db'") from None
-    except DatabaseProblem as exc:
-        raise click.BadParameter(str(exc), param_hint="'--db'") from None
+    engine = _opened(db, lambda: open_engine(db, access or Access.READ))
     try:
         yield engine
     except QueryError as exc:
@@ -67,6 +79,32 @@ def database(db: str, access: Access | None = None) -> Iterator[Engine]:
         raise click.ClickException(f"cannot read {db}: {exc.orig}") from None
     finally:
         engine.dispose()
+
+
+@contextmanager
+def sqlite_reader(db: str) -> Iterator[sqlite3.Connection]:
+    """A read-only `sqlite3` connection to `db`, reported on as `database` reports. A file is
+    opened by `sqlite3` alone, so a quick query loads no SQLAlchemy; a URL through SQLAlchemy."""
+    from newsmon.db.reading import plain_reader
+    from newsmon.search import QueryError
+
+    with ExitStack() as stack:
+        connection = _opened(db, lambda: plain_reader(db))
+        if connection is not None:
+            stack.callback(connection.close)
+        else:
+            engine = stack.enter_context(database(db))
+            if engine.dialect.name != "sqlite":
+                raise click.ClickException(f"full-text search needs SQLite; {db} is not")
+            raw = engine.raw_connection()
+            stack.callback(raw.close)
+            connection = raw.driver_connection
+        try:
+            yield connection
+        except QueryError as exc:
+            raise click.ClickException(str(exc)) from None
+        except sqlite3.Error as exc:
+            raise click.ClickException(f"cannot read {db}: {exc}") from None
 
 
 def _filters(selection: Selection, search: str | None = None) -> Filters:
@@ -92,7 +130,8 @@ def _filters(selection: Selection, search: str | None = None) -> Filters:
 
 def _check_selection(engine: Engine, selection: Selection) -> None:
     """A section or an outlet no stored story is in is a typo: say so, with what there is."""
-    from newsmon.query import QueryError, check_outlets, check_section
+    from newsmon.query import check_outlets, check_section
+    from newsmon.search import QueryError
 
     try:
         if selection.outlets:
@@ -150,13 +189,14 @@ def articles(
     """
     from newsmon import query
     from newsmon.output import table, write_records
+    from newsmon.records import STORY_COLUMNS
 
     filters = _filters(selection, search)
     with database(db) as engine:
         _check_selection(engine, selection)
         records = query.stories(engine, filters, limit=limit)
         if fmt != "table":
-            write_records(records, query.STORY_COLUMNS, fmt, sys.stdout)
+            write_records(records, STORY_COLUMNS, fmt, sys.stdout)
             return
         rows = [
             (
@@ -184,16 +224,17 @@ def search(db: str, query_text: str, limit: int, fmt: str) -> None:
 
     QUERY is SQLite FTS5 syntax: words (all must match), "a phrase", OR, NOT, prefix*.
     """
-    from newsmon import query
     from newsmon.output import write_records
+    from newsmon.records import STORY_COLUMNS
+    from newsmon.search import search as best_matches
 
     color = fmt == "table" and color_wanted(sys.stdout)
     mark = ("\x1b[1;33m", "\x1b[0m") if color else ("[", "]")
-    with database(db) as engine:
-        hits = query.search(engine, query_text, limit=limit, mark=mark)
+    with sqlite_reader(db) as connection:
+        hits = best_matches(connection, query_text, limit=limit, mark=mark)
     if fmt != "table":
         records = ({**h.story, "snippet": h.snippet, "score": round(h.score, 4)} for h in hits)
-        write_records(records, (*query.STORY_COLUMNS, "snippet", "score"), fmt, sys.stdout)
+        write_records(records, (*STORY_COLUMNS, "snippet", "score"), fmt, sys.stdout)
         return
     if not hits:
         click.echo("no stories match")
@@ -220,7 +261,7 @@ def show(db: str, ident: str, lang: str | None, outlet: tuple[str, ...], show_di
     and its revision history."""
     from newsmon import query
     from newsmon.diff import Change, word_diff
-    from newsmon.query import QueryError
+    from newsmon.search import QueryError
 
     with database(db) as engine:
         try:
@@ -291,15 +332,15 @@ def _output(ctx: click.Context, param: click.Parameter, value: str | None) -> Pa
 def _may_replace(output: Path, force: bool) -> None:
     """An export replaces an earlier export or an empty file; anything else only with --force,
     and a database never (not even its own source, named by --db)."""
-    from newsmon import query
     from newsmon.output import is_sqlite, written_by_us
+    from newsmon.records import REVISION_COLUMNS, STORY_COLUMNS
 
     hint = "'-o' / '--output'"
     if is_sqlite(output):
         raise click.BadParameter(
             f"{str(output)!r} is an SQLite database; an export never replaces one", param_hint=hint
         )
-    if not force and not written_by_us(output, (query.STORY_COLUMNS, query.REVISION_COLUMNS)):
+    if not force and not written_by_us(output, (STORY_COLUMNS, REVISION_COLUMNS)):
         raise click.BadParameter(
             f"{str(output)!r} exists and is not a newsmon export; add --force to replace it",
             param_hint=hint,

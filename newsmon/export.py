@@ -20,6 +20,7 @@ from newsmon import query
 from newsmon.db.models import FeedRow
 from newsmon.instants import now
 from newsmon.output import csv_cell, plain
+from newsmon.records import REVISION_COLUMNS, STORY_COLUMNS
 
 
 class FeedMismatch(ValueError):
@@ -36,7 +37,7 @@ class Export:
 
     @property
     def columns(self) -> tuple[str, ...]:
-        return query.REVISION_COLUMNS if self.revisions else query.STORY_COLUMNS
+        return REVISION_COLUMNS if self.revisions else STORY_COLUMNS
 
     @property
     def recorded_selection(self) -> str:

@@ -1,4 +1,5 @@
 """Reading the record back: stories by time, section and words; one story with its history.
+(Full-text search ranked by relevance is `newsmon.search`.)
 
 Every value reaches SQL as a bound parameter, including full-text queries.
 """
@@ -7,7 +8,6 @@ from __future__ import annotations
 
 import math
 import re
-import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,41 +33,14 @@ from newsmon import sites
 from newsmon.db.models import RevisionRow, StoryRow
 from newsmon.db.types import UTCDateTime
 from newsmon.instants import parse_user_instant
-from newsmon.items import CONTENT_FIELDS, IDENTITY_FIELDS, STORY_FIELDS
+from newsmon.items import CONTENT_FIELDS, IDENTITY_FIELDS
 from newsmon.output import FORMULA_STARTS
+from newsmon.records import STORY_COLUMNS
+from newsmon.search import QueryError, check_search
 
-STORY_COLUMNS = (*STORY_FIELDS, "revision", "first_seen_at", "last_seen_at")
-REVISION_COLUMNS = (*IDENTITY_FIELDS, "revision", "kind", *CONTENT_FIELDS, "seen_at")
 _REVISION_OWN = (*CONTENT_FIELDS, "seen_at")
 # Rows fetched at a time when streaming: memory stays flat however many are exported.
 _BATCH = 500
-
-
-class QueryError(ValueError):
-    """A query the user wrote cannot be run (a malformed search, an unreadable time)."""
-
-
-_HOW_TO_SEARCH = (
-    'Put a phrase, or words with punctuation or hyphens, in double quotes ("N. Korea", '
-    '"Seoul-Washington"); write AND, OR, NOT in capitals, NOT after a word (budget NOT pension).'
-)
-
-
-def check_search(match: str) -> None:
-    """Refuse a full-text query SQLite cannot read, before any database is opened: it is run
-    against an empty in-memory FTS5 table with the same columns as `stories_fts`."""
-    if not match.strip():
-        raise QueryError("the search query is empty")
-    if "\x00" in match:
-        raise QueryError("the search query holds a NUL character")
-    conn = sqlite3.connect(":memory:")
-    try:
-        conn.execute("CREATE VIRTUAL TABLE q USING fts5(title, body)")
-        conn.execute("SELECT rowid FROM q WHERE q MATCH ?", (match,)).fetchall()
-    except sqlite3.Error as exc:
-        raise QueryError(f"cannot read the search query ({exc}). {_HOW_TO_SEARCH}") from None
-    finally:
-        conn.close()
 
 
 def parse_instant(value: str, *, end_of_day: bool = False) -> datetime:
@@ -273,36 +246,6 @@ def revisions(
 def newest_revision_id(engine: Engine) -> int:
     with Session(engine) as session:
         return session.scalar(select(func.max(RevisionRow.id))) or 0
-
-
-@dataclass(frozen=True)
-class Hit:
-    story: dict[str, Any]
-    snippet: str
-    score: float
-
-
-def search(
-    engine: Engine, match: str, *, limit: int = 20, mark: tuple[str, str] = ("[", "]")
-) -> list[Hit]:
-    """Full-text search over title and body, best first (BM25, title weighted 5 to 1)."""
-    check_search(match)
-    query = text(
-        "SELECT rowid, snippet(stories_fts, -1, :open, :close, ' … ', 14) AS snippet, "
-        "bm25(stories_fts, 5.0, 1.0) AS score FROM stories_fts WHERE stories_fts MATCH :match "
-        "ORDER BY score LIMIT :limit"
-    )
-    with Session(engine) as session:
-        rows = session.execute(
-            query, {"open": mark[0], "close": mark[1], "match": match, "limit": limit}
-        ).all()
-        by_id = {
-            row.id: row
-            for row in session.scalars(
-                select(StoryRow).where(StoryRow.id.in_([r[0] for r in rows]))
-            )
-        }
-        return [Hit(_record(by_id[r.rowid]), r.snippet, -r.score) for r in rows if r.rowid in by_id]
 
 
 @dataclass(frozen=True)

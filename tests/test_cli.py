@@ -19,7 +19,7 @@ from newsmon.cli import main
 from newsmon.db.engine import Access, open_engine
 from newsmon.db.store import record_story
 from newsmon.items import Story
-from newsmon.query import STORY_COLUMNS as EXPORT_FIELDS
+from newsmon.records import STORY_COLUMNS as EXPORT_FIELDS
 
 SEEN = datetime(2026, 11, 27, 1, 2, 3, tzinfo=UTC)
 FIRST = Story(

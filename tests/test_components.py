@@ -14,8 +14,8 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 from scrapy.utils.test import get_crawler
 
+from newsmon.db.checks import SCHEMA_VERSION
 from newsmon.db.crawl import CrawlDatabase
-from newsmon.db.models import SCHEMA_VERSION
 from newsmon.items import PageFailure, Story
 from newsmon.kinds import PageKind, RunStatus, Stage
 from newsmon.ledger import STATUS, RunLedger

@@ -21,9 +21,10 @@ from conftest import REPO, crawl
 
 from newsmon import __version__
 from newsmon.cli import main
-from newsmon.db.engine import Access, DatabaseProblem, OlderSchema, open_engine
-from newsmon.db.models import SCHEMA_VERSION, Base
-from newsmon.db.schema import APPLICATION_ID, modelled
+from newsmon.db.checks import APPLICATION_ID, SCHEMA_VERSION, Access, DatabaseProblem, OlderSchema
+from newsmon.db.engine import open_engine
+from newsmon.db.models import Base
+from newsmon.db.schema import modelled
 from newsmon.demo.server import serve
 from newsmon.demo.site import FixtureSite
 

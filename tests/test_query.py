@@ -8,6 +8,8 @@ import io
 import json
 import re
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -176,6 +178,34 @@ def test_search_follows_revisions(world: World) -> None:
     assert "[zeppelin]" in hits[0]["snippet"]
     edited = jsonl(run(world, "search", "corrected", "--format", "jsonl"))
     assert [h["article_id"] for h in edited] == [str(world.edited_id)]
+
+
+def test_search_loads_only_what_a_query_needs(world: World) -> None:
+    # A search answers in a millisecond; importing SQLAlchemy or Scrapy would cost it a third
+    # of a second as a process (docs/benchmarks.md).
+    command = ["search", "budget", "--db", str(world.db), "--format", "jsonl"]
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "newsmon", *command],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    loaded = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines()}
+    assert "newsmon.search" in loaded and "sqlite3" in loaded
+    assert not {name for name in loaded if name.split(".")[0] in ("sqlalchemy", "scrapy")}
+    assert [json.loads(line) for line in result.stdout.splitlines()] == jsonl(
+        run(world, "search", "budget", "--format", "jsonl")
+    )
+
+
+def test_search_by_url_finds_the_same_as_by_path(world: World) -> None:
+    by_path = jsonl(run(world, "search", "budget", "--format", "jsonl"))
+    by_url = CliRunner().invoke(
+        main, ["search", "budget", "--format", "jsonl", "--db", f"sqlite:///{world.db}"]
+    )
+    assert jsonl(by_url) == by_path and len(by_path) >= 3
+    missing = CliRunner().invoke(main, ["search", "budget", "--db", str(world.db) + ".gone"])
+    assert missing.exit_code == 2 and "no database at" in missing.output
 
 
 @pytest.mark.parametrize("bad", ["budget AND (", '"unclosed', "N.Korea"])

@@ -12,8 +12,9 @@ import pytest
 from sqlalchemy import Engine, event, select, text
 from sqlalchemy.orm import Session
 
-from newsmon.db.engine import Access, DatabaseMissing, open_engine
-from newsmon.db.models import SCHEMA_VERSION, RevisionRow, StoryRow
+from newsmon.db.checks import SCHEMA_VERSION, Access, DatabaseMissing
+from newsmon.db.engine import open_engine
+from newsmon.db.models import RevisionRow, StoryRow
 from newsmon.db.store import Outcome, record_story
 from newsmon.items import Story
 

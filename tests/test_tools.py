@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from datasette.app import Datasette
 
 from newsmon.cli import main
-from newsmon.query import REVISION_COLUMNS, STORY_COLUMNS
+from newsmon.records import REVISION_COLUMNS, STORY_COLUMNS
 
 INSTANT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 STORY_INSTANTS = ("written_at", "updated_at", "first_seen_at", "last_seen_at")

@@ -10,8 +10,6 @@ database) is a `DatabaseProblem` whose message is one sentence for the user.
 from __future__ import annotations
 
 import contextlib
-import enum
-import os
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -20,40 +18,21 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError, NoSuchModuleError
 
-from newsmon import __version__
-from newsmon.db import SQLITE_HEADER, schema, wal
-from newsmon.db.models import SCHEMA_VERSION
+from newsmon.db import BUSY_TIMEOUT_MS, schema, wal
+from newsmon.db.checks import (
+    SCHEMA_VERSION,
+    Access,
+    DatabaseProblem,
+    DatabaseUnavailable,
+    Kind,
+    State,
+    check_file,
+    refusal,
+    unreadable,
+)
 
-BUSY_TIMEOUT_MS = 30_000
 WAL_SIZE_LIMIT = 4 * 1024 * 1024
 CHECKPOINT_WAIT_MS = 1_000
-
-
-class Access(enum.Enum):
-    READ = "read"  # an existing, current database, read-only
-    WRITE = "write"  # an existing database, migrated if older
-    CREATE = "create"  # made if missing or empty, migrated if older
-
-
-class DatabaseProblem(Exception):
-    """`--db` names something newsmon cannot use. The message is one sentence for the user."""
-
-
-class DatabaseMissing(DatabaseProblem):
-    """A command that does not create databases was pointed at one that does not exist."""
-
-
-class DatabaseUnavailable(DatabaseProblem):
-    """An unknown dialect or a missing driver."""
-
-
-class DiskProblem(DatabaseProblem):
-    """The file cannot be read or written (a full disk, an I/O error): not the user's
-    mistake, so not a usage error."""
-
-
-class OlderSchema(DatabaseProblem):
-    """A read-only command met a database that an older newsmon made: it never migrates."""
 
 
 def database_url(db: str) -> str:
@@ -80,17 +59,17 @@ def open_engine(db: str, access: Access = Access.READ) -> Engine:
     where = str(path) if path is not None else url.render_as_string(hide_password=True)
     reading = url
     if path is not None:
-        _check_file(path, access)
+        check_file(path, access)
         # A URI, so SQLite itself refuses every write.
         reading = url.set(database=wal.file_uri(path), query={"mode": "ro", "uri": "true"})
     exists = path is None or path.exists()
-    state = _look(reading, where) if exists else schema.State(schema.Kind.EMPTY)
+    state = _look(reading, where) if exists else State(Kind.EMPTY)
     if _may_migrate(state, access):
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
         _upgrade(url, where)
         state = _look(reading, where)
-    problem = _refusal(state, where, db)
+    problem = refusal(state, where, db)
     if problem is not None:
         raise problem
     if access is Access.READ:
@@ -118,24 +97,22 @@ def _engine(url: URL, *, readonly: bool) -> Engine:
     return engine
 
 
-def _look(url: URL, where: str) -> schema.State:
+def _look(url: URL, where: str) -> State:
     """What the database is, seen through a read-only connection."""
     engine = _engine(url, readonly=True)
     try:
         with engine.connect() as conn:
             return schema.read_state(conn)
     except DBAPIError as exc:
-        if isinstance(exc.orig, sqlite3.OperationalError) and "disk" in str(exc.orig):
-            raise DiskProblem(f"cannot use {where}: {exc.orig} (is its disk full?)") from None
-        raise DatabaseProblem(f"cannot use {where}: {exc.orig}") from None
+        raise unreadable(where, exc.orig) from None
     finally:
         engine.dispose()
 
 
-def _may_migrate(state: schema.State, access: Access) -> bool:
-    if access is Access.READ or state.kind is schema.Kind.FOREIGN:
+def _may_migrate(state: State, access: Access) -> bool:
+    if access is Access.READ or state.kind is Kind.FOREIGN:
         return False
-    if state.kind is schema.Kind.EMPTY:
+    if state.kind is Kind.EMPTY:
         return access is Access.CREATE
     return state.version < SCHEMA_VERSION
 
@@ -151,55 +128,6 @@ def _upgrade(url: URL, where: str) -> None:
         ) from None
     finally:
         migrating.dispose()
-
-
-def _refusal(state: schema.State, where: str, db: str) -> DatabaseProblem | None:
-    """Why the database cannot be used as asked, or None."""
-    if state.current:
-        return None
-    if state.kind is schema.Kind.EMPTY:
-        return DatabaseProblem(
-            f"{where} holds no newsmon database yet; `newsmon crawl --db {db}` makes one"
-        )
-    if state.kind is schema.Kind.FOREIGN:
-        shown = ", ".join(state.tables[:5]) + (", …" if len(state.tables) > 5 else "")
-        return DatabaseProblem(
-            f"{where} is another program's SQLite database (tables: {shown}), not newsmon's; "
-            "newsmon leaves it alone"
-        )
-    if state.version > SCHEMA_VERSION:
-        return DatabaseProblem(
-            f"{where} was made by a newer newsmon (schema {state.version}; newsmon "
-            f"{__version__} knows up to {SCHEMA_VERSION}): upgrade newsmon to use it"
-        )
-    return OlderSchema(
-        f"{where} has schema {state.version}, older than this newsmon's {SCHEMA_VERSION}; "
-        f"`newsmon migrate --db {db}` (or the next crawl) upgrades it, keeping every row"
-    )
-
-
-def _check_file(path: Path, access: Access) -> None:
-    """What can be said of an SQLite path before SQLite opens it."""
-    if path.is_dir():
-        raise DatabaseProblem(f"{path} is a folder, not a database file")
-    if not path.exists():
-        if access is Access.CREATE:
-            return
-        raise DatabaseMissing(f"no database at {path}; `newsmon crawl --db {path}` makes one")
-    try:
-        with path.open("rb") as f:
-            head = f.read(len(SQLITE_HEADER))
-    except OSError as exc:
-        raise DatabaseProblem(f"cannot read {path}: {exc.strerror}") from None
-    if head and head != SQLITE_HEADER:
-        raise DatabaseProblem(f"{path} is not an SQLite database; newsmon leaves it alone")
-    if not head and access is not Access.CREATE:
-        raise DatabaseProblem(
-            f"{path} is an empty file, not yet a newsmon database; "
-            f"`newsmon crawl --db {path}` makes one"
-        )
-    if access is not Access.READ and not os.access(path, os.W_OK):
-        raise DatabaseProblem(f"cannot write {path}: permission denied")
 
 
 def _writer_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -18,9 +18,6 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from newsmon.db.types import UTCDateTime
 
-# The number of the last migration (newsmon/db/migrations/versions), which these models match.
-SCHEMA_VERSION = 5
-
 
 class Base(DeclarativeBase):
     type_annotation_map: ClassVar = {datetime: UTCDateTime}

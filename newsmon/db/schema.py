@@ -9,60 +9,17 @@ fails leaves the file as it was.
 
 from __future__ import annotations
 
-import enum
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Engine, event, inspect, text
 
-from newsmon.db.models import SCHEMA_VERSION
-
-APPLICATION_ID = 0x6E6D6F6E  # "nmon"
-# What newsmon 0.1.0 made, before it marked its databases.
-_RELEASE_0_1_0 = frozenset({"stories", "revisions", "runs", "failures", "feeds"})
-
-
-_STATE = """
-SELECT a.application_id, v.user_version, m.name
-FROM pragma_application_id AS a, pragma_user_version AS v
-LEFT JOIN sqlite_master AS m
-    ON m.type IN ('table', 'view') AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'
-ORDER BY m.name
-"""
-
-
-class Kind(enum.Enum):
-    EMPTY = "empty"  # no tables at all: newsmon may make its schema here
-    NEWSMON = "newsmon"
-    FOREIGN = "foreign"  # another program's database: never touched
-
-
-@dataclass(frozen=True)
-class State:
-    kind: Kind
-    version: int = 0  # the newsmon schema version, for Kind.NEWSMON
-    tables: tuple[str, ...] = ()
-
-    @property
-    def current(self) -> bool:
-        return self.kind is Kind.NEWSMON and self.version == SCHEMA_VERSION
+from newsmon.db.checks import SCHEMA_VERSION, SQLITE_STATE, Kind, State, sqlite_state
 
 
 def read_state(conn: Connection) -> State:
     if conn.dialect.name != "sqlite":
         return _read_state_generic(conn)
-    # One statement, so one snapshot: read apart, the header and the tables could straddle
-    # the commit of a migration that another process is making.
-    rows = conn.exec_driver_sql(_STATE).all()
-    application_id, user_version = rows[0][0], rows[0][1] or 0
-    if application_id == APPLICATION_ID:
-        return State(Kind.NEWSMON, user_version)
-    tables = tuple(name for _, _, name in rows if name)
-    if application_id == 0 and not tables:
-        return State(Kind.EMPTY)
-    if application_id == 0 and user_version == 1 and set(tables) >= _RELEASE_0_1_0:
-        return State(Kind.NEWSMON, 1, tables)
-    return State(Kind.FOREIGN, tables=tables)
+    return sqlite_state(conn.exec_driver_sql(SQLITE_STATE).all())
 
 
 def _read_state_generic(conn: Connection) -> State:

@@ -17,7 +17,7 @@ from typing import Any
 from datasette import hookimpl
 from markupsafe import Markup, escape
 
-from newsmon.db.schema import APPLICATION_ID
+from newsmon.db.checks import APPLICATION_ID
 from newsmon.web.metadata import database_metadata
 from newsmon.web.story import story_page
 
