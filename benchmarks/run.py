@@ -297,15 +297,13 @@ def timed(action: Callable[[], Any], repeats: int) -> list[float]:
 def searches(
     plan: Plan, archives: dict[int, Path], work: Path, log: Callable[[str], None]
 ) -> dict[str, Any]:
-    from newsmon import query, search
-    from newsmon.db.engine import Access, open_engine
+    from newsmon import search, selection
     from newsmon.db.reading import plain_reader
 
     figures: dict[str, Any] = {}
     env = env_for_processes()
     for size in plan.sizes:
-        engine = open_engine(str(archives[size]), Access.READ)
-        # What `newsmon search` reads through: a plain read-only sqlite3 connection.
+        # What `newsmon search` and `articles` read through: a read-only sqlite3 connection.
         reader = plain_reader(str(archives[size]))
         assert reader is not None
         at: dict[str, Any] = {}
@@ -315,9 +313,9 @@ def searches(
             ("two_terms", data.TWO_TERMS),
         ):
             hits = len(search.search(reader, term, limit=20))
-            filters = query.Filters(search=term)
+            filters = selection.Filters(search=term)
             articles = timed(
-                lambda e=engine, f=filters: list(query.stories(e, f, limit=20)),
+                lambda r=reader, f=filters: list(selection.stories(r, f, limit=20)),
                 plan.latency_repeats,
             )
             best = timed(
@@ -348,7 +346,6 @@ def searches(
                 "search_process": percentiles(processes),
                 "articles_process": percentiles(articles_processes),
             }
-        engine.dispose()
         reader.close()
         figures[str(size)] = at
         log(

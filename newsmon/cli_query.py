@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from newsmon.db.checks import Access
-    from newsmon.query import Filters
+    from newsmon.selection import Filters
 
 _Opened = TypeVar("_Opened")
 
@@ -82,20 +82,22 @@ def database(db: str, access: Access | None = None) -> Iterator[Engine]:
 
 
 @contextmanager
-def sqlite_reader(db: str) -> Iterator[sqlite3.Connection]:
-    """A read-only `sqlite3` connection to `db`, reported on as `database` reports. A file is
-    opened by `sqlite3` alone, so a quick query loads no SQLAlchemy; a URL through SQLAlchemy."""
+def sqlite_reader(db: str, engine: Engine | None = None) -> Iterator[sqlite3.Connection]:
+    """A `sqlite3` connection to `db`, reported on as `database` reports: read-only, opened by
+    `sqlite3` alone for a file, so a quick query loads no SQLAlchemy; through SQLAlchemy for a
+    URL, or through `engine` when the caller has one (to write as well)."""
     from newsmon.db.reading import plain_reader
     from newsmon.search import QueryError
 
     with ExitStack() as stack:
-        connection = _opened(db, lambda: plain_reader(db))
+        connection = _opened(db, lambda: plain_reader(db)) if engine is None else None
         if connection is not None:
             stack.callback(connection.close)
         else:
-            engine = stack.enter_context(database(db))
+            if engine is None:
+                engine = stack.enter_context(database(db))
             if engine.dialect.name != "sqlite":
-                raise click.ClickException(f"full-text search needs SQLite; {db} is not")
+                raise click.ClickException(f"newsmon reads SQLite databases; {db} is not one")
             raw = engine.raw_connection()
             stack.callback(raw.close)
             connection = raw.driver_connection
@@ -108,7 +110,7 @@ def sqlite_reader(db: str) -> Iterator[sqlite3.Connection]:
 
 
 def _filters(selection: Selection, search: str | None = None) -> Filters:
-    from newsmon.query import Filters, parse_instant
+    from newsmon.selection import Filters, parse_instant
 
     since, until = selection.since, selection.until
     # The options' types have checked each value already.
@@ -128,19 +130,19 @@ def _filters(selection: Selection, search: str | None = None) -> Filters:
     return filters
 
 
-def _check_selection(engine: Engine, selection: Selection) -> None:
+def _check_selection(connection: sqlite3.Connection, selection: Selection) -> None:
     """A section or an outlet no stored story is in is a typo: say so, with what there is."""
-    from newsmon.query import check_outlets, check_section
     from newsmon.search import QueryError
+    from newsmon.selection import check_outlets, check_section
 
     try:
         if selection.outlets:
-            check_outlets(engine, selection.outlets)
+            check_outlets(connection, selection.outlets)
     except QueryError as exc:
         raise click.BadParameter(str(exc), param_hint="'--outlet'") from None
     try:
         if selection.section is not None:
-            check_section(engine, selection.section)
+            check_section(connection, selection.section)
     except QueryError as exc:
         raise click.BadParameter(str(exc), param_hint="'--section'") from None
 
@@ -187,14 +189,14 @@ def articles(
 
     Times are UTC, as 2026-11-27T10:14:05Z.
     """
-    from newsmon import query
     from newsmon.output import table, write_records
     from newsmon.records import STORY_COLUMNS
+    from newsmon.selection import stories
 
     filters = _filters(selection, search)
-    with database(db) as engine:
-        _check_selection(engine, selection)
-        records = query.stories(engine, filters, limit=limit)
+    with sqlite_reader(db) as connection:
+        _check_selection(connection, selection)
+        records = stories(connection, filters, limit=limit)
         if fmt != "table":
             write_records(records, STORY_COLUMNS, fmt, sys.stdout)
             return
@@ -423,8 +425,8 @@ def export(
     title, body, summary, reporter, photo_credit, image_url, written_at, updated_at, seen_at).
     Instants are UTC, as 2026-11-27T10:14:05Z.
     """
-    from newsmon.db.engine import Access
-    from newsmon.export import Export, FeedMismatch, advance, select_csv_rows, select_records
+    from newsmon.db.checks import Access
+    from newsmon.export import Export, FeedMismatch, select_csv_rows, select_records
     from newsmon.output import BOM, atomic_file, write_csv_rows, write_records
 
     fmt = _export_format(fmt, output)
@@ -449,14 +451,17 @@ def export(
         yield sys.stdout
         sys.stdout.flush()
 
-    # A feed's position is the one thing an export writes; other exports only read.
-    with database(db, Access.WRITE if feed else None) as engine:
-        _check_selection(engine, selection)
+    # A feed's position is the one thing an export writes; other exports only read, on sqlite3
+    # alone (no SQLAlchemy to load).
+    with ExitStack() as stack:
+        engine = stack.enter_context(database(db, Access.WRITE)) if feed else None
+        connection = stack.enter_context(sqlite_reader(db, engine))
+        _check_selection(connection, selection)
         try:
             if fmt == "csv":
-                rows, position = select_csv_rows(engine, spec, raw=raw)
+                rows, position = select_csv_rows(connection, spec, raw=raw)
             else:
-                records, position = select_records(engine, spec)
+                records, position = select_records(connection, spec)
         except FeedMismatch as exc:
             raise click.BadParameter(str(exc), param_hint="'--feed'") from None
         try:
@@ -472,7 +477,9 @@ def export(
         except OSError as exc:
             target = output if output is not None else "standard output"
             raise click.ClickException(f"cannot write {target}: {exc.strerror}") from None
-        if feed is not None and position is not None:
+        if engine is not None and position is not None:
+            from newsmon.feeds import advance
+
             # Now that the output is whole, the feed moves on.
             advance(engine, spec, position, count)
     if output is not None:
@@ -515,7 +522,7 @@ def feeds(ctx: click.Context, db: str) -> None:
     `newsmon feeds` lists them; `feeds reset NAME` rewinds one to the start, `feeds remove
     NAME` forgets it (and its selection).
     """
-    from newsmon import export as exports
+    from newsmon import feeds as stored_feeds
     from newsmon.export import describe_selection
     from newsmon.output import table
 
@@ -530,7 +537,7 @@ def feeds(ctx: click.Context, db: str) -> None:
                 str(row.rows),
                 describe_selection(row.filters),
             )
-            for row in exports.feeds(engine)
+            for row in stored_feeds.feeds(engine)
         ]
     if not rows:
         click.echo("no feeds yet (`newsmon export --feed NAME` makes one)")
@@ -542,12 +549,12 @@ def feeds(ctx: click.Context, db: str) -> None:
 def _change_feed(ctx: click.Context, db: str | None, name: str, verb: str) -> None:
     """Rewind or remove feed `name` (`verb`: reset or remove). A subcommand's --db wins over
     the group's (`newsmon feeds --db x reset NAME` works too)."""
-    from newsmon import export
-    from newsmon.db.engine import Access
+    from newsmon import feeds
+    from newsmon.db.checks import Access
 
     assert ctx.parent is not None
     path = db or ctx.parent.params["db"]
-    change = export.reset if verb == "reset" else export.remove
+    change = feeds.reset if verb == "reset" else feeds.remove
     with database(path, Access.WRITE) as engine:
         if not change(engine, name):
             raise click.ClickException(f"no feed {name!r} in {path}")

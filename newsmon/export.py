@@ -1,5 +1,6 @@
 """Exports: current stories or every revision, whole or as a named feed that only carries what
-is new or changed since its previous export.
+is new or changed since its previous export. Rows are read on a DB-API connection to SQLite
+(`newsmon.selection`); a feed's position is moved by `newsmon.feeds`.
 
 A feed remembers the selection it was first exported with (the filters as typed, and whether it
 carries stories or revisions): one name, one selection, so a consumer never gets a gap or a
@@ -13,12 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session
-
-from newsmon import query
-from newsmon.db.models import FeedRow
-from newsmon.instants import now
+from newsmon import selection
 from newsmon.output import csv_cell, plain
 from newsmon.records import REVISION_COLUMNS, STORY_COLUMNS
 
@@ -29,7 +25,7 @@ class FeedMismatch(ValueError):
 
 @dataclass(frozen=True)
 class Export:
-    filters: query.Filters = field(default_factory=query.Filters)
+    filters: selection.Filters = field(default_factory=selection.Filters)
     revisions: bool = False
     feed: str | None = None
     # The filters as the user typed them, which a feed keeps (relative times stay relative).
@@ -59,7 +55,7 @@ def describe_selection(recorded: str | None) -> str:
     return " ".join(options) or "(everything)"
 
 
-def _window(engine: Engine, export: Export) -> tuple[tuple[int, int] | None, int | None]:
+def _window(connection: Any, export: Export) -> tuple[tuple[int, int] | None, int | None]:
     """For a feed, the revision ids its export carries (after, upto) and the position it moves
     to; (None, None) for a plain export.
 
@@ -68,77 +64,42 @@ def _window(engine: Engine, export: Export) -> tuple[tuple[int, int] | None, int
     """
     if export.feed is None:
         return None, None
-    with Session(engine) as session:
-        feed = session.get(FeedRow, export.feed)
-    if feed is not None and feed.filters and feed.filters != export.recorded_selection:
+    feed = connection.execute(
+        "SELECT filters, position FROM feeds WHERE name = ?", (export.feed,)
+    ).fetchone()
+    recorded, position = feed if feed is not None else (None, 0)
+    if recorded and recorded != export.recorded_selection:
         raise FeedMismatch(
-            f"feed {export.feed!r} selects {describe_selection(feed.filters)}; this export "
+            f"feed {export.feed!r} selects {describe_selection(recorded)}; this export "
             f"asks for {describe_selection(export.recorded_selection)}. Use the feed's options, "
             "or another feed name"
         )
-    upto = query.newest_revision_id(engine)
-    return (feed.position if feed else 0, upto), upto
+    upto = connection.execute("SELECT coalesce(max(id), 0) FROM revisions").fetchone()[0]
+    return (position, upto), upto
 
 
-def select_records(engine: Engine, export: Export) -> tuple[Iterator[dict[str, Any]], int | None]:
+def select_records(connection: Any, export: Export) -> tuple[Iterator[dict[str, Any]], int | None]:
     """The records to write, oldest first, streamed, and for a feed the position it moves to
-    once they are delivered (see `advance`)."""
-    window, upto = _window(engine, export)
+    once they are delivered (see `newsmon.feeds.advance`)."""
+    window, upto = _window(connection, export)
     if export.revisions:
         after, last = window or (0, None)
-        return query.revisions(engine, export.filters, after=after, upto=last), upto
-    return query.stories(engine, export.filters, newest_first=False, revised=window), upto
+        return selection.revisions(connection, export.filters, after=after, upto=last), upto
+    stories = selection.stories(connection, export.filters, newest_first=False, revised=window)
+    return stories, upto
 
 
 def select_csv_rows(
-    engine: Engine, export: Export, *, raw: bool = False
+    connection: Any, export: Export, *, raw: bool = False
 ) -> tuple[Iterator[tuple[Any, ...]], int | None]:
     """`select_records` as rows of CSV cells: instants in the one form and, unless `raw`,
     formulas neutralised. Stories come from SQLite ready to write, as fast as a plain cursor."""
     if export.revisions:
-        records, upto = select_records(engine, export)
+        records, upto = select_records(connection, export)
         cell = plain if raw else csv_cell
         return (tuple(cell(r.get(c)) for c in export.columns) for r in records), upto
-    window, upto = _window(engine, export)
-    rows = query.story_rows(
-        engine, export.filters, newest_first=False, revised=window, formula_safe=not raw
+    window, upto = _window(connection, export)
+    rows = selection.story_rows(
+        connection, export.filters, newest_first=False, revised=window, formula_safe=not raw
     )
     return rows, upto
-
-
-def advance(engine: Engine, export: Export, position: int, rows: int) -> None:
-    """Move a feed on, once its output is complete, and record its selection."""
-    assert export.feed is not None
-    with Session(engine) as session, session.begin():
-        row = session.get(FeedRow, export.feed)
-        if row is None:
-            row = FeedRow(name=export.feed, position=0)
-            session.add(row)
-        row.position = max(row.position, position)
-        row.exported_at, row.rows = now(), rows
-        row.filters = export.recorded_selection
-
-
-def feeds(engine: Engine) -> Iterator[FeedRow]:
-    with Session(engine) as session:
-        yield from session.scalars(select(FeedRow).order_by(FeedRow.name))
-
-
-def reset(engine: Engine, name: str) -> bool:
-    """Rewind a feed to the start: its next export carries everything its selection covers."""
-    with Session(engine) as session, session.begin():
-        row = session.get(FeedRow, name)
-        if row is None:
-            return False
-        row.position = 0
-        return True
-
-
-def remove(engine: Engine, name: str) -> bool:
-    """Forget a feed, and with it its selection."""
-    with Session(engine) as session, session.begin():
-        row = session.get(FeedRow, name)
-        if row is None:
-            return False
-        session.delete(row)
-        return True

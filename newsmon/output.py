@@ -57,7 +57,7 @@ def write_csv(
 
 
 def write_csv_rows(rows: Iterable[Sequence[Any]], columns: Sequence[str], out: TextIO) -> int:
-    """Rows whose cells are ready for CSV (see newsmon.query.story_rows), as they come."""
+    """Rows whose cells are ready for CSV (see newsmon.selection.story_rows), as they come."""
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(columns)
     count = 0

@@ -25,7 +25,8 @@ from newsmon.diff import changed_words
 from newsmon.instants import now as _now
 from newsmon.kinds import AlertStatus, WatchOn
 from newsmon.output import counted
-from newsmon.query import Filters, filtered
+from newsmon.query import filtered
+from newsmon.selection import Filters
 
 # The revision kinds each kind of watch tells about.
 _KINDS = {
