@@ -25,6 +25,7 @@ from newsmon.cli_options import (
 from newsmon.config import DEFAULT_MAX_PAGES
 from newsmon.demo import DEMO_DB
 from newsmon.kinds import RunStatus
+from newsmon.startup import collection_paused
 
 # A run's status as the exit status of `newsmon crawl`.
 EXIT_STATUS = {
@@ -133,6 +134,8 @@ def main() -> None:
     help="Append newsmon's events to this file (with -vv also Scrapy's log); standard error "
     "then shows only the verdict.",
 )
+# Start-up runs without the garbage collector; run_crawl resumes it (see newsmon.startup).
+@collection_paused()
 def crawl(
     db: str,
     config: str | None,

@@ -9,7 +9,7 @@ from typing import Any
 from scrapy.crawler import AsyncCrawlerProcess
 from scrapy.settings import Settings
 
-from newsmon import logs, scrapy_tls  # noqa: F401 (see there)
+from newsmon import logs, scrapy_tls, startup  # noqa: F401 (scrapy_tls: see there)
 from newsmon.spiders.outlets import OutletSpider
 
 # An unreachable robots.txt is logged with a traceback; the run's verdict already says the site
@@ -62,6 +62,7 @@ def run_crawl(
             logging.getLogger(name).setLevel(logging.CRITICAL)
     crawler = process.create_crawler(OutletSpider)
     process.crawl(crawler, **spider_args)
+    startup.resume_collection()
     process.start()
     assert crawler.stats is not None
     return dict(crawler.stats.get_stats())
