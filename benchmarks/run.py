@@ -239,35 +239,36 @@ def forget_bench_stories(db: Path) -> None:
     conn.close()
 
 
-def store_each(engine: Any, stories: list[Any], seen: datetime) -> float:
-    """Store `stories` as a crawl does (a transaction each, on a plain connection, as
+def store_each(database: Any, stories: list[Any], seen: datetime) -> float:
+    """Store `stories` as a crawl does (a transaction each, on the DB-API connection that
     newsmon.db.crawl.CrawlDatabase.writing gives the store pipeline); seconds a story."""
     from newsmon.db.store import record_story
 
     started = time.perf_counter()
     for story in stories:
-        with engine.begin() as connection:
+        with database.writing() as connection:
             record_story(connection, story, seen)
     return (time.perf_counter() - started) / len(stories)
 
 
 def store_cost(plan: Plan, archives: dict[int, Path], log: Callable[[str], None]) -> dict[str, Any]:
-    from newsmon.db.engine import Access, open_engine
+    from newsmon.db.crawl import CrawlDatabase
 
     figures: dict[str, Any] = {}
     for size in plan.sizes:
-        engine = open_engine(str(archives[size]), Access.WRITE)
+        database = CrawlDatabase(str(archives[size]))
+        database.open()
         new_costs, update_costs = [], []
         for _ in range(plan.repeats):
             written = datetime.now(UTC) - timedelta(days=1)
             stories = data.new_stories(BENCH_SOURCES[0], 200, written, seed=size)
-            new_costs.append(store_each(engine, stories, datetime.now(UTC)))
+            new_costs.append(store_each(database, stories, datetime.now(UTC)))
             later = [
                 replace(s, body=s.body + " Updated.", updated_at=s.written_at + timedelta(hours=1))
                 for s in stories
             ]
-            update_costs.append(store_each(engine, later, datetime.now(UTC)))
-        engine.dispose()
+            update_costs.append(store_each(database, later, datetime.now(UTC)))
+        database.close()
         forget_bench_stories(archives[size])
         figures[str(size)] = {
             "new_ms": statistics.median(new_costs) * 1000,
@@ -402,7 +403,7 @@ def web_and_alerts(
     from newsmon.alerts.channels import check
     from newsmon.alerts.deliver import match
     from newsmon.alerts.watches import NewWatch, add, remove
-    from newsmon.db.engine import Access, open_engine
+    from newsmon.db.crawl import CrawlDatabase
     from newsmon.demo.server import newsmon_serve
 
     size = plan.sizes[-1]
@@ -422,21 +423,23 @@ def web_and_alerts(
 
         web = percentiles(timed(page, min(len(ids) * 2, plan.latency_repeats)))
     log(f"story page at {size}: {web}")
-    engine = open_engine(str(db), Access.WRITE)
+    database = CrawlDatabase(str(db))
+    database.open()
+    engine = database.engine
     names = [f"bench-{n}" for n in range(10)]
     terms = [data.COMMON, data.RARE, data.TWO_TERMS, "budget", "committee"] * 2
     for name, term in zip(names, terms, strict=True):
         add(engine, NewWatch(name, term, [check("json://127.0.0.1:9/")]), datetime.now(UTC))
     try:
         written = datetime.now(UTC) - timedelta(hours=1)
-        store_each(engine, data.new_stories(BENCH_SOURCES[1], 100, written, seed=7), written)
+        store_each(database, data.new_stories(BENCH_SOURCES[1], 100, written, seed=7), written)
         started = time.perf_counter()
         matched = match(engine, datetime.now(UTC))
         took = time.perf_counter() - started
     finally:
         for name in names:
             remove(engine, name)
-        engine.dispose()
+        database.close()
         forget_bench_stories(db)
     log(f"alerts at {size}: {matched} matched in {took * 1000:.0f} ms")
     return {

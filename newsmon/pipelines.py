@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from datetime import UTC, datetime
 from typing import Any, Self
 
@@ -92,7 +93,7 @@ class StorePipeline:
         try:
             with self.database.writing() as connection:
                 outcome = record_story(connection, item, now())
-        except DBAPIError as exc:
+        except (DBAPIError, sqlite3.Error) as exc:
             raise Unstored(self.database.failed_to_write(exc)) from None
         logger.log(
             logging.INFO if outcome in _TOLD else logging.DEBUG,

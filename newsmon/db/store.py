@@ -6,12 +6,13 @@ import enum
 import re
 from dataclasses import asdict
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
-from newsmon.db.models import FailureRow, RevisionRow, StoryRow
+from newsmon.db.models import FailureRow
+from newsmon.instants import format_instant, parse_instant
 from newsmon.items import CONTENT_FIELDS, PageFailure, Story
 
 _SPACES = re.compile(r"\s+")
@@ -54,57 +55,83 @@ def classify(row: _Current, story: Story) -> Outcome:
     return Outcome.SILENT_EDIT
 
 
-# SQL statements, not ORM objects: storing is what a crawl does per page, and the ORM's unit of
-# work cost more than the rest of a story's way from page to row. The one SELECT reads the
-# current row only; no earlier revision is loaded.
-_STORIES = StoryRow.__table__
-_REVISIONS = RevisionRow.__table__
-# Built once, values bound at each execution: building statements was half of their cost.
-_CURRENT = select(
-    _STORIES.c.id,
-    _STORIES.c.title,
-    _STORIES.c.body,
-    _STORIES.c.summary,
-    _STORIES.c.section,
-    _STORIES.c.updated_at,
-    _STORIES.c.revision,
-).where(
-    _STORIES.c.source == bindparam("source"),
-    _STORIES.c.lang == bindparam("lang"),
-    _STORIES.c.article_id == bindparam("article_id"),
+# Plain SQL on the DB-API connection: storing is what a crawl does per page. The ORM's unit of
+# work cost more than the rest of a story's way from page to row, and even prebuilt SQLAlchemy
+# statements cost a third of a story's store in their own bookkeeping. The one SELECT reads the
+# current row only; no earlier revision is loaded. Instants are bound in the form the models'
+# UTCDateTime stores (newsmon.db.types), and refused when naive, as it refuses them.
+_STORY_ROW = ("source", "lang", "article_id", "url", "section", "summary", "revision")
+_STORY_SEEN = ("first_seen_at", "last_seen_at", "checked_at")
+_CURRENT = (
+    "SELECT id, title, body, summary, section, updated_at, revision FROM stories "
+    "WHERE source = ? AND lang = ? AND article_id = ?"
 )
-_INSERT_STORY = insert(_STORIES)
-_INSERT_REVISION = insert(_REVISIONS)
-_UPDATE_STORY = update(_STORIES).where(_STORIES.c.id == bindparam("story_id"))
 
 
-def record_story(session: Session | Connection, story: Story, seen_at: datetime) -> Outcome:
-    """Store one fetched version of a story, through a session or (cheaper) a connection. The
-    caller commits."""
+def _insert(table: str, columns: tuple[str, ...]) -> str:
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"  # noqa: S608 (newsmon's own names)
+
+
+_STORY_COLUMNS = (*_STORY_ROW, *_STORY_SEEN, *_PAGE)
+_INSERT_STORY = _insert("stories", _STORY_COLUMNS)
+_REVISION_COLUMNS = ("story_id", "number", "kind", "seen_at", *_REVISION)
+_INSERT_REVISION = _insert("revisions", _REVISION_COLUMNS)
+_INSTANTS = frozenset({"written_at", "updated_at", "seen_at", *_STORY_SEEN})
+
+
+def _bound(name: str, value: Any) -> Any:
+    return format_instant(value) if name in _INSTANTS and value is not None else value
+
+
+class _Stored(NamedTuple):
+    id: int
+    title: str
+    body: str
+    summary: str | None
+    section: str | None
+    updated_at: datetime | None
+    revision: int
+
+
+def _driver(db: Session | Connection | Any) -> Any:
+    """The DB-API connection under a session or an SQLAlchemy connection (in their
+    transaction), or `db` itself."""
+    if isinstance(db, Session):
+        db = db.connection()
+    if isinstance(db, Connection):
+        return db.connection.driver_connection
+    return db
+
+
+def record_story(db: Session | Connection | Any, story: Story, seen_at: datetime) -> Outcome:
+    """Store one fetched version of a story, on a DB-API connection to SQLite (or a session or
+    SQLAlchemy connection, in its transaction). The caller commits."""
     if story.written_at is None:
         raise ValueError("a story needs written_at before it is stored")
-    identity = {"source": story.source, "lang": story.lang, "article_id": story.article_id}
-    current = session.execute(_CURRENT, identity).first()
+    connection = _driver(db)
+    identity = (story.source, story.lang, story.article_id)
+    found = connection.execute(_CURRENT, identity).fetchone()
     page = {name: getattr(story, name) for name in _PAGE}
-    if current is None:
-        inserted = session.execute(
-            _INSERT_STORY,
-            {
-                **identity,
-                "url": story.url,
-                "section": story.section,
-                "summary": story.summary,
-                "revision": 1,
-                "first_seen_at": seen_at,
-                "last_seen_at": seen_at,
-                "checked_at": seen_at,
-                **page,
-            },
+    if found is None:
+        row = {
+            "source": story.source,
+            "lang": story.lang,
+            "article_id": story.article_id,
+            "url": story.url,
+            "section": story.section,
+            "summary": story.summary,
+            "revision": 1,
+            **dict.fromkeys(_STORY_SEEN, seen_at),
+            **page,
+        }
+        inserted = connection.execute(
+            _INSERT_STORY, [_bound(name, row[name]) for name in _STORY_COLUMNS]
         )
-        story_id = inserted.inserted_primary_key[0]
-        _add_revision(session, story_id, 1, Outcome.NEW, seen_at, page, story.summary)
+        _add_revision(connection, inserted.lastrowid, 1, Outcome.NEW, seen_at, page, story.summary)
         return Outcome.NEW
 
+    updated_at = found[5]
+    current = _Stored(*found[:5], parse_instant(updated_at) if updated_at else None, found[6])
     outcome = classify(current, story)
     values: dict[str, Any] = {"checked_at": seen_at}
     if outcome is not Outcome.STALE:
@@ -118,13 +145,17 @@ def record_story(session: Session | Connection, story: Story, seen_at: datetime)
             summary = story.summary or current.summary
             number = current.revision + 1
             values.update(page, summary=summary, revision=number)
-            _add_revision(session, current.id, number, outcome, seen_at, page, summary)
-    session.execute(_UPDATE_STORY, {"story_id": current.id, **values})
+            _add_revision(connection, current.id, number, outcome, seen_at, page, summary)
+    assignments = ", ".join(f"{name} = ?" for name in values)
+    connection.execute(
+        f"UPDATE stories SET {assignments} WHERE id = ?",  # noqa: S608 (newsmon's own names)
+        [*(_bound(name, value) for name, value in values.items()), current.id],
+    )
     return outcome
 
 
 def _add_revision(
-    session: Session | Connection,
+    connection: Any,
     story_id: int,
     number: int,
     outcome: Outcome,
@@ -133,16 +164,9 @@ def _add_revision(
     summary: str | None,
 ) -> None:
     content = {**page, "summary": summary}
-    session.execute(
-        _INSERT_REVISION,
-        {
-            "story_id": story_id,
-            "number": number,
-            "kind": outcome.value,
-            "seen_at": seen_at,
-            **{name: content[name] for name in _REVISION},
-        },
-    )
+    row = {"story_id": story_id, "number": number, "kind": outcome.value, "seen_at": seen_at}
+    row.update((name, content[name]) for name in _REVISION)
+    connection.execute(_INSERT_REVISION, [_bound(name, row[name]) for name in _REVISION_COLUMNS])
 
 
 def record_failure(
