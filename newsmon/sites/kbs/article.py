@@ -7,6 +7,8 @@ import re
 from urllib.parse import urljoin
 
 from lxml.cssselect import CSSSelector
+from lxml.etree import XPath
+from parsel.csstranslator import css2xpath
 from scrapy.http import TextResponse
 
 from newsmon.items import Discovery, Story
@@ -35,6 +37,33 @@ _LABELS = re.compile(r"(?:Written|Updated)\s*:", re.IGNORECASE)
 _TITLE_SUFFIX = re.compile(r"\s+l\s+KBS WORLD\s*$")
 
 
+def _compiled(css: str) -> XPath:
+    """A CSS selector (with parsel's ::text and ::attr) as XPath compiled once, run on the page's
+    tree: asking the response compiles it again on every page and wraps each result."""
+    return XPath(css2xpath(css), smart_strings=False)
+
+
+_HEADLINE = _compiled("div.title_area h1 ::text")
+_HEAD_TITLE = _compiled("title::text")
+_OG_TITLE = _compiled('meta[property="og:title"]::attr(content)')
+_OG_IMAGE = _compiled('meta[property="og:image"]::attr(content)')
+_BODY = _compiled("div.body_txt")
+# Written/Updated sit in p.date inside the title area; fall back to the wider page, since the
+# element around them is the least certain part of the markup.
+_TIME_TEXT = tuple(
+    XPath(f"{where}//text()[not(ancestor::script|ancestor::style)]", smart_strings=False)
+    for where in (
+        "//div[contains(@class,'title_area')]//p[contains(@class,'date')]",
+        "//div[contains(@class,'title_area')]",
+        "//body",
+    )
+)
+
+
+def _first(found: list[str]) -> str | None:
+    return found[0] if found else None
+
+
 def parse_article(
     response: TextResponse,
     discovery: Discovery | None = None,
@@ -53,11 +82,12 @@ def parse_article(
         raise ParseError("url", f"not a story URL: {response.url}", missing=True)
 
     url = canonical_url(key)
-    title = _title(response)
-    body_el = _body_element(response)
-    image_url = _image_url(response, body_el, url)
+    page = response.selector.root
+    title = _title(page)
+    body_el = _body_element(page)
+    image_url = _image_url(page, body_el, url)
     body, photo_credit = _body_text(body_el)
-    written_at, updated_at = _times(response)
+    written_at, updated_at = _times(page)
 
     return Story(
         source=source,
@@ -77,13 +107,13 @@ def parse_article(
     )
 
 
-def _title(response: TextResponse) -> str:
-    title = squash(" ".join(response.css("div.title_area h1 ::text").getall()))
+def _title(page) -> str:  # page: the lxml tree of the response
+    title = squash(" ".join(_HEADLINE(page)))
     if not title:
-        head = squash(response.css("title::text").get())
+        head = squash(_first(_HEAD_TITLE(page)))
         title = _TITLE_SUFFIX.sub("", head) if _TITLE_SUFFIX.search(head) else ""
     if not title:
-        title = squash(response.css('meta[property="og:title"]::attr(content)').get())
+        title = squash(_first(_OG_TITLE(page)))
     if not title:
         raise ParseError(
             "title", "no headline (div.title_area h1, <title> or og:title)", missing=True
@@ -91,18 +121,18 @@ def _title(response: TextResponse) -> str:
     return title
 
 
-def _body_element(response: TextResponse):  # -> lxml HtmlElement
-    found = response.css("div.body_txt")
+def _body_element(page):  # -> lxml HtmlElement
+    found = _BODY(page)
     if not found:
         raise ParseError("body", "no story text (div.body_txt)", missing=True)
     # The parser must not change the response it was given: work on a copy of the subtree.
-    return copy.deepcopy(found[0].root)
+    return copy.deepcopy(found[0])
 
 
-def _image_url(response: TextResponse, body_el, page_url: str) -> str | None:
+def _image_url(page, body_el, page_url: str) -> str | None:
     # Relative image paths are the site's own: resolve them against the canonical story URL so a
     # copy fetched from a mirror names the same image.
-    og = squash(response.css('meta[property="og:image"]::attr(content)').get())
+    og = squash(_first(_OG_IMAGE(page)))
     if og:
         return urljoin(page_url, og)
     for img in body_el.iter("img"):
@@ -137,17 +167,9 @@ def _reporter(body: str) -> str | None:
     return m.group("name").strip() if m else None
 
 
-def _times(response: TextResponse):
-    # Written/Updated sit in p.date inside the title area; fall back to the wider page, since the
-    # element around them is the least certain part of the markup.
-    for where in (
-        "//div[contains(@class,'title_area')]//p[contains(@class,'date')]",
-        "//div[contains(@class,'title_area')]",
-        "//body",
-    ):
-        text = " ".join(
-            response.xpath(f"{where}//text()[not(ancestor::script|ancestor::style)]").getall()
-        )
+def _times(page):
+    for texts in _TIME_TEXT:
+        text = " ".join(texts(page))
         if _LABELS.search(text):
             break
     else:
