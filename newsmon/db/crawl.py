@@ -131,7 +131,7 @@ class CrawlDatabase:
 
     def known(self, outlet: Outlet) -> Known:
         """What is stored or failed of `outlet`'s stories, as of now."""
-        return Known(self.transaction, outlet.name, outlet.lang)
+        return Known(self.transaction, outlet.name, outlet.lang, self.writing)
 
     def last_run_ended_well(self, outlet: Outlet) -> bool:
         """Whether the outlet's last run (before this one; a locked-out one does not count)
