@@ -57,7 +57,7 @@ def classify(row: _Current, story: Story) -> Outcome:
 
 # Plain SQL on the DB-API connection: storing is what a crawl does per page. The ORM's unit of
 # work cost more than the rest of a story's way from page to row, and even prebuilt SQLAlchemy
-# statements cost a third of a story's store in their own bookkeeping. The one SELECT reads the
+# statements cost a quarter of a story's store in their own bookkeeping. The one SELECT reads the
 # current row only; no earlier revision is loaded. Instants are bound in the form the models'
 # UTCDateTime stores (newsmon.db.types), and refused when naive, as it refuses them.
 _STORY_ROW = ("source", "lang", "article_id", "url", "section", "summary", "revision")
