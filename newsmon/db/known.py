@@ -25,7 +25,8 @@ from newsmon.sites.base import StoryKey
 # Instants are stored to the second: the queries allow a second either way, and the schedule
 # itself decides each candidate exactly.
 _SLACK = timedelta(seconds=1)
-# Identities asked about in one query (SQLite allows 32766 bound parameters; old builds 999).
+# Identities asked about in one query: it binds each twice, plus six values, which stays
+# under the 999 bound parameters old SQLite builds allow (newer ones allow 32766).
 _BATCH = 400
 _STORED_AMONG = (
     "SELECT article_id FROM stories WHERE source = ? AND lang = ? AND id <= ? AND article_id IN"

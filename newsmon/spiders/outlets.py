@@ -271,37 +271,37 @@ class OutletSpider(scrapy.Spider):
             where = f"listing page {page.number}" if page.kind is PageKind.LISTING else "the feed"
             self._set(walk, "drift/empty_page", f"{where} shows no story links ({response.url})")
         if page.kind is not PageKind.LISTING:
-            yield from self._discovered(walk, entries, self._unknown(walk, entries))
+            yield from self._discovered(walk, self._wanted(walk, entries))
             return
         # Repeats are judged against earlier pages of the same listing only: a feed overlaps
         # page 1 by design, while a listing that repeats itself has run past its end.
         earlier = walk.listed.setdefault(page.tag, set())
         repeated = all(e.key in earlier for e in entries)
         earlier.update(e.key for e in entries)
-        unknown = self._unknown(walk, entries)
-        yield from self._discovered(walk, entries, unknown)
+        wanted = self._wanted(walk, entries)
+        yield from self._discovered(walk, wanted)
         following = walk.outlet.next_listing(page)
         if not entries or repeated or following is None:
             self.logger.debug("%s: listing page %d is its last", outlet, page.number)
         elif self.full:
             yield self._index_request(walk, following)
-        elif not unknown and not walk.resuming:
+        elif not wanted and not walk.resuming:  # (not a full run: these are the unknown ones)
             self.logger.debug("%s: listing page %d shows no unknown story", outlet, page.number)
         elif page.number >= self.max_pages:
             self.logger.debug("%s: listing page cap (%d) reached", outlet, self.max_pages)
         else:
             yield self._index_request(walk, following)
 
-    def _unknown(self, walk: _Walk, entries: Sequence[Listed]) -> list[Listed]:
+    def _wanted(self, walk: _Walk, entries: Sequence[Listed]) -> Sequence[Listed]:
+        """What to fetch of `entries`: what the database does not know yet (everything, in a
+        full run, which asks the database nothing)."""
+        if self.full:
+            return entries
         assert walk.known is not None
         known = walk.known.among([e.key for e in entries])
         return [e for e in entries if e.key not in known]
 
-    def _discovered(
-        self, walk: _Walk, entries: Sequence[Listed], unknown: Sequence[Listed]
-    ) -> Iterator[scrapy.Request]:
-        """Fetch what the database does not know yet (everything, in a full run)."""
-        wanted = entries if self.full else unknown
+    def _discovered(self, walk: _Walk, wanted: Sequence[Listed]) -> Iterator[scrapy.Request]:
         yield from self._story_requests(
             walk,
             (
