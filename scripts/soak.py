@@ -85,8 +85,12 @@ class Readers(threading.Thread):
             ["export", "--format", "jsonl", "--since", "1h"],
         )
         n = 0
-        while not self.stop.is_set():
+        while True:
+            # Every read that fell due is made, also those still owed when the runs end: what
+            # is read does not depend on how fast the readers are beside the crawls.
             if not self.due.acquire(timeout=0.2):
+                if self.stop.is_set():
+                    return
                 continue
             args = commands[n % len(commands)]
             n += 1
@@ -225,11 +229,11 @@ def soak(runs: int, folder: Path, seed: int) -> dict[str, Any]:
         done.addBoth(lambda _: reactor.stop())  # type: ignore[attr-defined]
         reactor.run()  # type: ignore[attr-defined]
         took = time.monotonic() - started
-        readers.join(timeout=60)
+        readers.join()
     webhook.shutdown()
     if failure:
         failure[0].raiseException()
-    return check_result(db, log, served, site, webhook, readers, statuses, runs, took)
+    return check_result(db, log, served, site, webhook, readers, statuses, runs, took, versions)
 
 
 def check_result(
@@ -242,6 +246,7 @@ def check_result(
     statuses: Counter[str],
     runs: int,
     took: float,
+    published: int,
 ) -> dict[str, Any]:
     problems: list[str] = []
     conn = sqlite3.connect(db)
@@ -335,6 +340,7 @@ def check_result(
         "versions lost": versions_lost,
         "versions doubled": versions_doubled,
         "revisions": revisions,
+        "versions published": published,
         "versions served": sum(len(v) for v in served.values()),
         "alerts delivered": delivered,
         "alerts lost": alerts_lost,

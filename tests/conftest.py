@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from newsmon.demo.run import crawl_command
+from newsmon.demo.run import FAST, crawl_command
 from newsmon.demo.server import serve
 from newsmon.demo.site import FixtureSite
 
@@ -62,16 +62,43 @@ def origin(site: FixtureSite) -> Iterator[str]:
         yield url
 
 
-def _env(tz: str = "UTC") -> dict[str, str]:
+# Whether the running test is marked slow: only those may start a crawl in a subprocess, so
+# that `-m 'not slow'` stays a quick check (set for each test by `pytest_runtest_setup`).
+_may_crawl = False
+CRAWLING_COMMANDS = ("crawl", "demo")
+
+
+# Fixtures that crawl to make what their tests read: those tests are slow too.
+CRAWLING_FIXTURES = ("demo_db", "crawled")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Before any fixture of the test is set up (a module's crawl included)."""
+    global _may_crawl
+    _may_crawl = item.get_closest_marker("slow") is not None
+
+
+def _crawling(command: str) -> None:
+    """Fail a test that starts a crawl in a subprocess without being marked slow."""
+    assert _may_crawl, f"a test that runs `newsmon {command}` in a subprocess is marked slow"
+
+
+def _env(tz: str | None = None) -> dict[str, str]:
+    """The environment of a subprocess: the host's time zone unless `tz` is given (so that
+    scripts/clocks.py, which runs the tests in each zone, reaches the crawls too)."""
     env = {k: v for k, v in os.environ.items() if k != "NEWSMON_DB"}
-    env["TZ"] = tz
+    if tz is not None:
+        env["TZ"] = tz
     return env
 
 
 def newsmon(
-    *args: str, cwd: Path, tz: str = "UTC", timeout: float = 120
+    *args: str, cwd: Path, tz: str | None = None, timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:
     """Run the `newsmon` command in a subprocess (Scrapy's reactor runs once per process)."""
+    if args and args[0] in CRAWLING_COMMANDS:
+        _crawling(args[0])
     return subprocess.run(
         [sys.executable, "-m", "newsmon", *args],
         cwd=cwd,
@@ -83,8 +110,11 @@ def newsmon(
     )
 
 
-def crawl(origin: str, db: Path, *args: str, tz: str = "UTC") -> subprocess.CompletedProcess[str]:
+def crawl(
+    origin: str, db: Path, *args: str, tz: str | None = None
+) -> subprocess.CompletedProcess[str]:
     """`newsmon crawl` of the fixture site into `db`, without the polite delay: the site is ours."""
+    _crawling("crawl")
     result = subprocess.run(
         crawl_command(origin, str(db), *args),
         cwd=db.parent,
@@ -96,6 +126,22 @@ def crawl(origin: str, db: Path, *args: str, tz: str = "UTC") -> subprocess.Comp
     )
     assert_no_warnings(result.stderr)
     return result
+
+
+def scrapy_crawl(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`scrapy crawl newsmon ARGS` from the repository root into `db`, as a developer runs it,
+    without the polite delay."""
+    _crawling("crawl")
+    return subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", "newsmon", *args, "-s", f"NEWSMON_DB={db}",
+         *FAST],
+        cwd=REPO,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )  # fmt: skip
 
 
 def assert_no_warnings(log: str) -> None:
@@ -128,6 +174,7 @@ def summary(stdout: str) -> tuple[int, ...]:
 
 def crawl_in_background(origin: str, db: Path, *args: str) -> subprocess.Popen[bytes]:
     """Start a crawl and return at once; the caller waits for it or stops it."""
+    _crawling("crawl")
     return subprocess.Popen(
         crawl_command(origin, str(db), *args),
         cwd=db.parent,
@@ -168,7 +215,11 @@ def reactor() -> Iterator[None]:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Start the longest tests first, so the workers of `-n auto` finish together."""
+    """A test that reads what a crawl made (CRAWLING_FIXTURES) is slow; and the longest tests
+    start first, so the workers of `-n auto` finish together."""
+    for item in items:
+        if set(CRAWLING_FIXTURES) & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
     items.sort(key=lambda item: "longest" not in item.keywords)
 
 

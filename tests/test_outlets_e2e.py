@@ -6,14 +6,13 @@ from __future__ import annotations
 import json
 import sqlite3
 import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import newsmon, summary
+from conftest import newsmon, scrapy_crawl, summary
 
 from newsmon.cli import main
 from newsmon.demo.meridian import (
@@ -100,11 +99,13 @@ def test_a_generic_outlet_from_feed_to_revisions(
     assert second.returncode == 0, second.stderr
     assert summary(second.stdout)[4:8] == (0, 2, 1, 4)
     kinds = query(db, "SELECT s.article_id, r.number, r.kind FROM revisions r JOIN stories s "
-                      "ON s.id = r.story_id WHERE r.number > 1 ORDER BY s.article_id")  # fmt: skip
-    assert kinds == [
+                      "ON s.id = r.story_id WHERE r.number > 1")  # fmt: skip
+    # a set: the ids are URLs holding the stories' month, so their order follows the clock
+    assert set(kinds) == {
         (origin + site.path(site.stories[1002]), 2, "updated"),
         (origin + site.path(site.stories[1003]), 2, "silent_edit"),
-    ]
+    }
+    assert len(kinds) == 2
 
     # A routine run reads the feed and finds nothing new: no story page is fetched again, also
     # not those the feed links with tracking parameters.
@@ -218,15 +219,7 @@ def test_scrapy_crawl_takes_a_config_too(
     _, origin = meridian
     config = outlets_config(tmp_path, kbs=None, meridian=origin)
     db = tmp_path / "scrapy.db"
-    result = subprocess.run(
-        [sys.executable, "-m", "scrapy", "crawl", "newsmon", "-a", f"config={config}",
-         "-s", f"NEWSMON_DB={db}", *FAST],
-        cwd=Path(__file__).resolve().parent.parent,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )  # fmt: skip
+    result = scrapy_crawl(db, "-a", f"config={config}")
     assert result.returncode == 0, result.stderr
     assert query(db, "SELECT count(*) FROM stories WHERE source = 'meridian'") == [(6,)]
 
