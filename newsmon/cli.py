@@ -108,7 +108,7 @@ def main() -> None:
     show_default=True,
     type=DURATION,
     metavar="DURATION",
-    help="Stop the run after this long.",
+    help="Stop the run after this long (it is then marked interrupted); 0s: no limit.",
 )
 @click.option(
     "-s",
@@ -123,7 +123,8 @@ def main() -> None:
     "-v",
     "--verbose",
     count=True,
-    help="Log each story stored or failed to standard error (-vv: and Scrapy's log).",
+    help="Log the run's start and each story stored or failed to standard error (-vv: and "
+    "Scrapy's log). The run's summary line stays on standard output.",
 )
 @click.option(
     "-q", "--quiet", is_flag=True, help="Print nothing when the run succeeds; no progress."
@@ -258,11 +259,14 @@ def demo(db: str) -> None:
     """Serve bundled offline copies of two outlets (KBS WORLD's Politics section, The Meridian
     Herald) on 127.0.0.1, crawl them into the demo database, let them publish, update and
     silently edit stories, crawl again, and show what was stored. Needs no network."""
+    from newsmon.db.checks import DatabaseProblem, DiskProblem
     from newsmon.demo.run import NotDemoDatabase, run_demo
 
     try:
         sys.exit(run_demo(db))
-    except NotDemoDatabase as exc:
+    except DiskProblem as exc:
+        raise click.ClickException(str(exc)) from None
+    except (NotDemoDatabase, DatabaseProblem) as exc:  # a folder that does not exist, say
         raise click.BadParameter(str(exc), param_hint="'--db'") from None
 
 
@@ -314,26 +318,35 @@ def serve(db: str, config: str | None, host: str, port: int, public: bool) -> No
 
     Then open the address it prints and follow a story to see its revisions and what changed.
     """
+    from newsmon.config import ConfigError, find, load
     from newsmon.db.checks import Access, DatabaseProblem
     from newsmon.db.engine import open_engine, sqlite_path
-    from newsmon.web.serve import datasette, is_loopback
+    from newsmon.web.serve import CannotListen, datasette, listen, not_private
     from newsmon.web.serve import serve as run
 
     path = sqlite_path(db)
     if path is None:
         raise click.BadParameter(f"{db}: serving needs an SQLite file", param_hint="'--db'")
-    if not public and not is_loopback(host):
-        raise click.BadParameter(
-            f"{host} lets other machines connect: add --public, which also turns off arbitrary SQL",
-            param_hint="'--host'",
-        )
+    if not public and (refusal := not_private(host)) is not None:
+        raise click.BadParameter(refusal, param_hint="'--host'")
     try:
         open_engine(db, Access.READ).dispose()
     except DatabaseProblem as exc:
         raise click.BadParameter(str(exc), param_hint="'--db'") from None
+    # The pages show each outlet's times in its zone: a config with a mistake is said now, as
+    # every command that takes one says it, not left to fall back to no zones later.
+    try:
+        load(find(config))
+    except (ConfigError, FileNotFoundError) as exc:
+        raise click.BadParameter(str(exc), param_hint="'--config'") from None
+    try:
+        sock = listen(host, port)
+    except CannotListen as exc:
+        raise click.BadParameter(str(exc), param_hint=f"'--{exc.option}'") from None
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"newsmon: serving {path} at http://{shown}:{port}/ (Ctrl-C stops)", err=True)
-    run(datasette(path, config=config, public=public), host, port)
+    if not run(datasette(path, config=config, public=public), sock):
+        raise click.ClickException("the web server could not start; see the error above")
 
 
 # The query, export and alert commands live in modules of their own, imported only when run:

@@ -9,7 +9,17 @@ from typing import TYPE_CHECKING
 import click
 from click.core import ParameterSource
 
-from newsmon.cli_options import COUNT, INSTANT, NAME, SEARCH, ExitStatus, config_option, db_option
+from newsmon.cli_options import (
+    COUNT,
+    INSTANT,
+    NAME,
+    SEARCH,
+    ExitStatus,
+    HelpfulGroup,
+    config_option,
+    db_option,
+    group_db,
+)
 from newsmon.cli_query import database, short_id
 from newsmon.instants import format_instant
 from newsmon.kinds import WatchOn
@@ -20,7 +30,7 @@ if TYPE_CHECKING:
     from newsmon.alerts.channels import Channel
 
 
-@click.group()
+@click.group(cls=HelpfulGroup)
 def watch() -> None:
     """Watches: standing searches whose matching stories are sent to you as they appear or
     change, once each, by email, Slack, Discord, Telegram, Matrix, ntfy, a webhook, ...
@@ -312,8 +322,8 @@ def alerts(ctx: click.Context, watch_name: str | None, limit: int, db: str) -> N
     help="Failed tries after which a channel is reported failing (default: the crawl's "
     "NEWSMON_ALERT_TRIES).",
 )
-@db_option(default=None)
-def send(ctx: click.Context, tries: int | None, db: str | None) -> None:
+@db_option(group="alerts")
+def send(ctx: click.Context, tries: int | None, db: str) -> None:
     """Match the watches and send what they owe, as a crawl does after its runs (for a cron
     line of its own). Exit 0 when every channel accepted, 1 when one refused, 75 when another
     process is sending."""
@@ -323,8 +333,7 @@ def send(ctx: click.Context, tries: int | None, db: str | None) -> None:
     from newsmon.instants import now
     from newsmon.lock import ALERTS, CrawlLock
 
-    assert ctx.parent is not None
-    db = db or ctx.parent.params["db"]  # `newsmon alerts --db X send` too
+    db = group_db(ctx, db)  # `newsmon alerts --db X send` too
     lock = CrawlLock(db, ALERTS)
     with database(db, Access.WRITE) as engine:
         if not lock.acquire():

@@ -4,10 +4,12 @@ and the value, never a traceback."""
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import functools
 import importlib
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -15,6 +17,7 @@ from datetime import date
 from typing import Any, NoReturn, TypeVar
 
 import click
+from click.core import ParameterSource
 
 from newsmon.config import CONFIG_ENV, CONFIG_FILE
 from newsmon.db import DEFAULT_DB
@@ -29,6 +32,8 @@ class ExitStatus(enum.IntEnum):
     FAILED = 1  # a run failed or was interrupted; a command refused (one line says why)
     USAGE = 2  # a bad option or value, or a --db newsmon cannot use
     LOCKED = 75  # EX_TEMPFAIL: another run holds the lock; try again later
+    INTERRUPTED = 130  # 128 + SIGINT: Ctrl-C stopped a command that has no graceful stop
+    PIPE_CLOSED = 141  # 128 + SIGPIPE: what a shell reports for `cat` whose reader went away
 
 
 # Where `newsmon serve` listens unless told: this machine only, on Datasette's own port.
@@ -40,10 +45,30 @@ SERVE_URL = f"http://{SERVE_HOST}:{SERVE_PORT}/"
 MAX_INT = 2**63 - 1
 
 
-class NewsmonGroup(click.Group):
+class MissingCommand(click.UsageError):
+    """A group given no command (`newsmon`, `newsmon watch`)."""
+
+
+class HelpfulGroup(click.Group):
+    """A click group that, given no command, shows its whole help on standard error and exits
+    2. It is a usage error (a script whose arguments got lost must not pass for a success, as
+    click 8.2 decided too), but the help is what a person typing just `newsmon` wants, so it
+    stays as `--help` lays it out, not squeezed onto one `Error:` line."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # As click's own no_args_is_help test, raised here so that every click version (8.1
+        # printed the help and exited 0) behaves alike.
+        if not args and self.no_args_is_help and not ctx.resilient_parsing:
+            raise MissingCommand("missing command", ctx)
+        return super().parse_args(ctx, args)
+
+
+class NewsmonGroup(HelpfulGroup):
     """A click group whose errors are one line on standard error: `Error: ...`, exit 2 for a
-    usage error (a bad option or value), 1 for anything else a command refuses. Commands named
-    in `lazy` (name -> "module:attribute") are imported when first asked for."""
+    usage error (a bad option or value), 1 for anything else a command refuses. Ctrl-C that a
+    command does not handle itself is `newsmon: interrupted`, exit 130; a reader of standard
+    output that goes away (`| head`) ends the command quietly, exit 141. Commands named in
+    `lazy` (name -> "module:attribute") are imported when first asked for."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -64,6 +89,15 @@ class NewsmonGroup(click.Group):
         extra.pop("standalone_mode", None)
         try:
             result = super().main(args, prog_name, standalone_mode=False, **extra)
+            # What is still buffered goes out now, where a reader that has gone is handled, not
+            # at exit, where Python would report it ("Exception ignored ... BrokenPipeError").
+            sys.stdout.flush()
+        except BrokenPipeError:
+            _reader_gone()
+        except MissingCommand as exc:
+            assert exc.ctx is not None
+            click.echo(exc.ctx.get_help(), err=True, color=exc.ctx.color)
+            sys.exit(ExitStatus.USAGE)
         except click.BadParameter as exc:
             _fail(exc.format_message(), exc.exit_code)
         except click.UsageError as exc:
@@ -71,11 +105,35 @@ class NewsmonGroup(click.Group):
             _fail(exc.format_message() + hint, exc.exit_code)
         except click.ClickException as exc:
             _fail(exc.format_message(), exc.exit_code)
-        except click.Abort:
-            _fail("aborted", 1)
+        except click.Abort as exc:
+            # click turns Ctrl-C into Abort (having ended the terminal's `^C` line): it is an
+            # interruption, not an error.
+            if isinstance(exc.__cause__, KeyboardInterrupt):
+                _interrupted()
+            _fail("aborted", ExitStatus.FAILED)
         except KeyboardInterrupt:
-            _fail("interrupted", 130)  # 128 + SIGINT, as shells report it
+            _interrupted()
         sys.exit(result if isinstance(result, int) else 0)
+
+    # A closed pipe is handled here, before click's own handling, which exits 1 (as if the
+    # command had failed): in parsing (which prints --help) and in the command.
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except BrokenPipeError:
+            _reader_gone()
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            _reader_gone()
 
 
 def _fail(message: str, code: int) -> NoReturn:
@@ -83,19 +141,49 @@ def _fail(message: str, code: int) -> NoReturn:
     sys.exit(code)
 
 
-def db_option(*, default: str | None = DEFAULT_DB) -> Callable[[F], F]:
-    """`--db`, for every command that opens the database."""
+def _interrupted() -> NoReturn:
+    click.echo("newsmon: interrupted", err=True)
+    sys.exit(ExitStatus.INTERRUPTED)
+
+
+def _reader_gone() -> NoReturn:
+    """Standard output is a pipe whose reader has gone (`newsmon export | head -1`): stop
+    quietly, as `cat` or `git log` stop there. They die of SIGPIPE, which a shell reports as
+    141; Python ignores SIGPIPE (a crawl's sockets need that), so the status is given as such.
+    What the command meant to write is incomplete: an export's feed does not move on."""
+    # Python flushes standard output once more at exit, into the closed pipe, and would report
+    # that: what is left goes nowhere instead.
+    with contextlib.suppress(OSError, ValueError):  # not a file descriptor (CliRunner)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    sys.exit(ExitStatus.PIPE_CLOSED)
+
+
+def db_option(*, group: str | None = None) -> Callable[[F], F]:
+    """`--db`, for every command that opens the database. A subcommand of `group` (`feeds
+    reset`) takes the group's too (`newsmon feeds --db X reset NAME`): see `group_db`."""
+    also = f" (or give it to `newsmon {group}`)" if group else ""
     return click.option(
         "--db",
         envvar="NEWSMON_DB",
-        default=default,
-        show_default=default is not None,
+        default=DEFAULT_DB,
+        show_default=True,
         show_envvar=True,
         metavar="PATH|URL",
         # A path type for shell completion only: what it names is checked when it is opened.
         type=click.Path(),
-        help="SQLite file path or SQLAlchemy URL.",
+        help=f"SQLite file path or SQLAlchemy URL{also}.",
     )
+
+
+def group_db(ctx: click.Context, db: str) -> str:
+    """The database of a subcommand whose group takes --db too: its own when typed after it,
+    else the group's (typed, from NEWSMON_DB, or the default)."""
+    assert ctx.parent is not None
+    if ctx.get_parameter_source("db") is ParameterSource.COMMANDLINE:
+        return db
+    return str(ctx.parent.params["db"])
 
 
 class _Validated(click.ParamType):
@@ -139,10 +227,19 @@ def _not_blank(text: str) -> None:
 
 
 def _day(text: str) -> None:
-    try:
+    """A day of the calendar, as an archive is read: not an instant, whose day would depend on
+    the zone it is taken in (`crawl --since` reads KBS's archive in Korea time)."""
+    from newsmon.instants import parse_user_instant
+
+    with contextlib.suppress(ValueError):
         date.fromisoformat(text.strip())
+        return
+    try:
+        parse_user_instant(text)
     except ValueError:
         raise ValueError(f"{text!r} is not a day of the calendar (YYYY-MM-DD)") from None
+    what = "a time ago" if re.fullmatch(r"[\d.smhdw]+", text.strip().lower()) else "an instant"
+    raise ValueError(f"{text!r} is {what}, not a day: give a day of the calendar (YYYY-MM-DD)")
 
 
 class _Count(click.ParamType):
@@ -158,6 +255,14 @@ class _Count(click.ParamType):
         if not 1 <= number <= MAX_INT:
             self.fail(f"{value!r} is not a whole number from 1 up (to 2^63 - 1)", param, ctx)
         return number
+
+
+class OptionalArgument(click.Argument):
+    """A positional argument that may be left out, given `metavar="[NAME]"` so that the usage
+    line shows it so; an error names it plainly, as `'NAME'`."""
+
+    def get_error_hint(self, ctx: click.Context | None) -> str:
+        return f"'{self.human_readable_name.strip('[]')}'"
 
 
 INSTANT = _Validated("instant", _instant)

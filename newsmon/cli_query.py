@@ -6,7 +6,6 @@ one exception is a feed's position, which `export --feed` and `feeds reset` writ
 
 from __future__ import annotations
 
-import os
 import shlex
 import sqlite3
 import sys
@@ -16,7 +15,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 import click
 
@@ -24,11 +23,13 @@ from newsmon.cli_options import (
     COUNT,
     NAME,
     SEARCH,
+    OptionalArgument,
     Selection,
     color_wanted,
     config_option,
     db_option,
     filter_options,
+    group_db,
     outlet_option,
 )
 from newsmon.instants import format_instant
@@ -147,9 +148,24 @@ def _check_selection(connection: sqlite3.Connection, selection: Selection) -> No
         raise click.BadParameter(str(exc), param_hint="'--section'") from None
 
 
+def listed_id(connection: sqlite3.Connection, record: dict[str, Any]) -> str:
+    """A story's id as `articles` shows it, which `show` takes back: the outlet's own (a KBS
+    Seq_Code), or for one that is a URL (a generic outlet's, 80 characters and more) `@` and
+    the story's row id, the N of its web page (stories/N), so the title keeps its room.
+    `--format jsonl` has the URL whole."""
+    if "://" not in record["article_id"]:
+        return str(record["article_id"])
+    found = connection.execute(
+        "SELECT id FROM stories WHERE source = ? AND lang = ? AND article_id = ?",
+        (record["source"], record["lang"], record["article_id"]),
+    ).fetchone()
+    return f"@{found[0]}" if found else short_id(record["article_id"])
+
+
 def short_id(article_id: str) -> str:
-    """A story's id as a table shows it: a URL (a generic outlet's id) by its last path segment,
-    so the title keeps its room. `--format jsonl` and `show URL` have it whole."""
+    """A story's id where a table has no row id for it: a URL (a generic outlet's id) by its
+    last path segment, so the title keeps its room. `--format jsonl` and `show URL` have it
+    whole."""
     if "://" not in article_id:
         return article_id
     tail = article_id.rstrip("/").rsplit("/", 1)[-1]
@@ -203,7 +219,7 @@ def articles(
         rows = [
             (
                 r["source"],
-                short_id(r["article_id"]),
+                listed_id(connection, r),
                 _when(r["written_at"]),
                 _when(r["updated_at"]),
                 r["section"] or "",
@@ -259,13 +275,16 @@ def search(db: str, query_text: str, limit: int, fmt: str) -> None:
     help="Show what changed between consecutive revisions, word by word.",
 )
 def show(db: str, ident: str, lang: str | None, outlet: tuple[str, ...], show_diff: bool) -> None:
-    """Show a story (by its outlet's id for it, such as a KBS Seq_Code, or by any of its URLs)
-    and its revision history."""
+    """Show a story (by its outlet's id for it, such as a KBS Seq_Code, by any of its URLs, or
+    by @N as `newsmon articles` lists a story whose id is a URL) and its revision history."""
     from newsmon import query
     from newsmon.diff import Change, word_diff
     from newsmon.search import QueryError
 
     with database(db) as engine:
+        if outlet:  # an outlet no story is from is a typo, said as every command says it
+            with sqlite_reader(db, engine) as connection:
+                _check_selection(connection, Selection(outlets=outlet))
         try:
             history = query.find_story(engine, ident, lang=lang, outlets=outlet)
         except QueryError as exc:
@@ -471,9 +490,9 @@ def export(
                 else:
                     count = write_records(records, spec.columns, fmt, out)
         except BrokenPipeError:
-            # The reader (`| head`) went away: the export is incomplete, the feed stays put.
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            sys.exit(1)
+            # The reader (`| head`) went away: the export is incomplete, the feed stays put, and
+            # the command ends quietly (NewsmonGroup).
+            raise
         except OSError as exc:
             target = output if output is not None else "standard output"
             raise click.ClickException(f"cannot write {target}: {exc.strerror}") from None
@@ -489,7 +508,7 @@ def export(
 
 @click.command()
 @db_option()
-@click.argument("run_id", type=COUNT, required=False, metavar="RUN_ID")
+@click.argument("run_id", cls=OptionalArgument, type=COUNT, required=False, metavar="[RUN_ID]")
 @click.option(
     "--limit",
     default=20,
@@ -546,14 +565,13 @@ def feeds(ctx: click.Context, db: str) -> None:
     click.echo(table([header, *rows]))
 
 
-def _change_feed(ctx: click.Context, db: str | None, name: str, verb: str) -> None:
+def _change_feed(ctx: click.Context, db: str, name: str, verb: str) -> None:
     """Rewind or remove feed `name` (`verb`: reset or remove). A subcommand's --db wins over
     the group's (`newsmon feeds --db x reset NAME` works too)."""
     from newsmon import feeds
     from newsmon.db.checks import Access
 
-    assert ctx.parent is not None
-    path = db or ctx.parent.params["db"]
+    path = group_db(ctx, db)
     change = feeds.reset if verb == "reset" else feeds.remove
     with database(path, Access.WRITE) as engine:
         if not change(engine, name):
@@ -562,14 +580,14 @@ def _change_feed(ctx: click.Context, db: str | None, name: str, verb: str) -> No
     click.echo(f"feed {name!r} {done}")
 
 
-FEED_DB = db_option(default=None)
+FEED_DB = db_option(group="feeds")
 
 
 @feeds.command()
 @click.argument("name", type=NAME)
 @FEED_DB
 @click.pass_context
-def reset(ctx: click.Context, name: str, db: str | None) -> None:
+def reset(ctx: click.Context, name: str, db: str) -> None:
     """Rewind feed NAME: its next export carries everything its selection covers."""
     _change_feed(ctx, db, name, "reset")
 
@@ -578,7 +596,7 @@ def reset(ctx: click.Context, name: str, db: str | None) -> None:
 @click.argument("name", type=NAME)
 @FEED_DB
 @click.pass_context
-def remove(ctx: click.Context, name: str, db: str | None) -> None:
+def remove(ctx: click.Context, name: str, db: str) -> None:
     """Forget feed NAME and its selection."""
     _change_feed(ctx, db, name, "remove")
 

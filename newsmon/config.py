@@ -86,6 +86,10 @@ def find(given: str | None = None) -> Path | None:
     given = given or os.environ.get(CONFIG_ENV) or None
     if given is not None:
         path = Path(given).expanduser()
+        if path.is_dir():
+            inside = path / CONFIG_FILE
+            hint = f" (the one in it is {inside})" if inside.is_file() else ""
+            raise FileNotFoundError(f"{path} is a folder, not a config file{hint}")
         if not path.is_file():
             raise FileNotFoundError(f"no config file at {path}")
         return path

@@ -9,7 +9,7 @@ import os
 import sys
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Self
+from typing import Any, Self, TextIO
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
@@ -215,11 +215,11 @@ class RunLedger:
         summary = summary_line(stats, outlet)
         logger.info(summary.removeprefix("newsmon: "), extra={PRINTED: True})
         if self.print_summary:
-            print(summary, file=sys.stdout, flush=True)
+            _say(summary, sys.stdout)
         if verdict.status is not RunStatus.OK:
             message = f"{outlet} run {run_id} {verdict.status}: {verdict.message}"
             logger.error(message, extra={PRINTED: True})
-            print(f"newsmon: {message}", file=sys.stderr, flush=True)
+            _say(f"newsmon: {message}", sys.stderr)
 
     def _finish(self, run_id: int, counts: Counts, verdict: Verdict) -> None:
         with self.database.transaction() as session:
@@ -270,3 +270,15 @@ def abandon(db: str, run_ids: list[int], message: str) -> None:
             mark_interrupted(conn, message, run_ids, ended_at=_now())
     finally:
         engine.dispose()
+
+
+def _say(line: str, stream: TextIO) -> None:
+    """Print `line` to `stream`. A reader that has gone (`newsmon crawl | head -1`) does not stop
+    the ledger closing the other outlets' runs, nor does it make a traceback: what is still to
+    be printed there goes nowhere, and the crawl exits as its runs went."""
+    try:
+        print(line, file=stream, flush=True)
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)

@@ -1,7 +1,8 @@
 """Live progress of a crawl on a terminal (rich): pages fetched, stories stored, failures.
 
 `newsmon crawl` turns it on (`NEWSMON_PROGRESS`) when standard error is a terminal and `-q` is
-not given; cron, pipes and log files never see it. The display is erased when the run ends,
+not given; cron, pipes and log files never see it, nor `scrapy crawl` unless `-s
+NEWSMON_PROGRESS=1` asks for it. The display is erased when the run ends,
 before the summary line is printed.
 """
 
@@ -38,7 +39,9 @@ class CrawlProgress:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         if not crawler.settings.getbool("NEWSMON_PROGRESS"):
-            raise NotConfigured("progress is shown only on a terminal (NEWSMON_PROGRESS)")
+            # Without a message: Scrapy logs a NotConfigured that carries one as a WARNING
+            # ("Disabled ..."), and a run off a terminal is meant to have no progress.
+            raise NotConfigured
         progress = cls(crawler)
         connect = crawler.signals.connect
         connect(progress.spider_opened, signal=signals.spider_opened)

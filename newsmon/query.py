@@ -52,22 +52,30 @@ class History:
     revisions: list[dict[str, Any]]
 
 
+def _candidates(ident: str, lang: str | None) -> list[tuple[str | None, str]]:
+    """The (lang, article_id) pairs an outlet's id or a story URL may name."""
+    if re.fullmatch(r"\d+", ident, flags=re.ASCII):
+        return [(lang, str(int(ident)))]
+    if ident.startswith(("http://", "https://")):
+        return [(lang or found, id_) for found, id_ in sites.story_ids(ident)]
+    raise QueryError(f"not a story id, @N or story URL: {ident!r}")
+
+
 def find_story(
     engine: Engine, ident: str, *, lang: str | None = None, outlets: Sequence[str] = ()
 ) -> History | None:
-    """A story by its outlet's id for it (a KBS Seq_Code) or by any URL of it, in `lang` and
-    `outlets` when given. QueryError when `ident` names stories of several outlets."""
+    """A story by its outlet's id for it (a KBS Seq_Code), by any URL of it, or by `@N`, its
+    row id (as `newsmon articles` shows a story whose id is a URL, too long for a column; the
+    same N as its web page, stories/N), in `lang` and `outlets` when given. QueryError when
+    `ident` names stories of several outlets."""
     ident = ident.strip()
-    if re.fullmatch(r"\d+", ident, flags=re.ASCII):
-        candidates: list[tuple[str | None, str]] = [(lang, str(int(ident)))]
-    elif ident.startswith(("http://", "https://")):
-        candidates = [(lang or found, id_) for found, id_ in sites.story_ids(ident)]
+    if re.fullmatch(r"@\d+", ident, flags=re.ASCII):
+        names = [and_(StoryRow.id == int(ident[1:]), *([StoryRow.lang == lang] if lang else []))]
     else:
-        raise QueryError(f"not a story id or story URL: {ident!r}")
-    names = [
-        and_(StoryRow.article_id == id_, *([StoryRow.lang == lg] if lg else []))
-        for lg, id_ in candidates
-    ]
+        names = [
+            and_(StoryRow.article_id == id_, *([StoryRow.lang == lg] if lg else []))
+            for lg, id_ in _candidates(ident, lang)
+        ]
     query = select(StoryRow).where(or_(*names)).limit(2)
     if outlets:
         query = query.where(StoryRow.source.in_(outlets))

@@ -14,6 +14,7 @@ import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
 from typing import Any
 
 from newsmon.instants import format_instant, parse_user_instant
@@ -150,8 +151,12 @@ def story_rows(
         ids = f"SELECT stories.id {chosen} ORDER BY {order} LIMIT :limit"
         sql = f"SELECT {columns} FROM stories WHERE stories.id IN ({ids}) ORDER BY {order}"  # noqa: S608
         params["limit"] = limit
-    # Column names and conditions are newsmon's own; every value is bound.
-    yield from connection.execute(sql, params)
+    # Column names and conditions are newsmon's own; every value is bound. Not `yield from` the
+    # cursor itself: closing this generator would close the cursor, which raises once the
+    # connection is closed, and a generator dropped by a command that failed (say into a closed
+    # pipe) is closed that late ("Exception ignored in: <generator object story_rows>").
+    # islice has no close() and reads the rows as fast.
+    yield from islice(connection.execute(sql, params), None)
 
 
 def stories(

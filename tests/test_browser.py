@@ -157,3 +157,19 @@ def test_a_crawl_writes_while_the_ui_serves(
             assert page.locator("td.col-title").all_inner_texts() == ["Written While Served"]
         finally:
             page.close()
+
+
+def test_the_stories_list_is_a_few_lines_a_row_below_a_search_box(ui: str, page: Page) -> None:
+    """Lists show the start of each body (`newsmon serve` cuts long values), in columns wide
+    enough for it, and the columns' descriptions take a line each: with whole bodies the demo's
+    32 stories made a page 39,000 px tall, the search box below the first screen."""
+    page.goto(f"{ui}/news/stories")
+    rows = page.locator("table.rows-and-columns tbody tr")
+    table = page.locator("table.rows-and-columns").bounding_box()
+    search = page.locator('input[name="_search"]').bounding_box()
+    height = page.evaluate("document.documentElement.scrollHeight")
+    assert table is not None and search is not None and page.viewport_size is not None
+    assert rows.count() >= 30
+    assert table["height"] / rows.count() < 200  # 1,200 px a row with whole bodies
+    assert height < 8_000  # about 5,500
+    assert search["y"] + search["height"] < page.viewport_size["height"]

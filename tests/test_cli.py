@@ -5,19 +5,28 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import shlex
+import signal
+import sqlite3
+import subprocess
+import sys
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import newsmon
+from conftest import REPO, newsmon
 from sqlalchemy.orm import Session
 
 from newsmon.cli import main
 from newsmon.db.engine import Access, open_engine
 from newsmon.db.store import record_story
+from newsmon.demo.meridian import MeridianSite
+from newsmon.demo.run import demo_config
+from newsmon.demo.server import serve
+from newsmon.demo.site import FixtureSite
 from newsmon.items import Story
 from newsmon.records import STORY_COLUMNS as EXPORT_FIELDS
 
@@ -141,3 +150,172 @@ def test_demo_runs_offline(tmp_path: Path) -> None:
         assert "no stories match" not in shown.stdout
     again = newsmon("demo", "--db", "demo.db", cwd=tmp_path, timeout=240)
     assert "32 stories, 36 revisions in demo.db" in again.stdout
+
+
+@pytest.mark.parametrize("group", [[], ["watch"]], ids=["newsmon", "watch"])
+def test_a_group_without_a_command_shows_its_help_as_a_usage_error(group: list[str]) -> None:
+    asked = CliRunner().invoke(main, [*group, "--help"], prog_name="newsmon")
+    bare = CliRunner().invoke(main, group, prog_name="newsmon")
+    # The help as --help lays it out, on standard error: a missing command is a usage error.
+    assert (bare.exit_code, bare.stdout) == (2, "")
+    assert bare.stderr == asked.stdout and asked.exit_code == 0
+    assert bare.stderr.startswith("Usage: newsmon ") and "\nCommands:\n" in bare.stderr
+    assert "Error" not in bare.stderr
+
+
+def test_runs_shows_its_run_id_as_optional() -> None:
+    result = CliRunner().invoke(main, ["runs", "--help"], prog_name="newsmon")
+    assert result.output.startswith("Usage: newsmon runs [OPTIONS] [RUN_ID]\n")
+
+
+@pytest.mark.parametrize(
+    ("command", "group"),
+    [(["alerts", "send"], "alerts"), (["feeds", "reset"], "feeds"), (["feeds", "remove"], "feeds")],
+    ids=["alerts send", "feeds reset", "feeds remove"],
+)
+def test_a_subcommand_s_db_shows_its_default(command: list[str], group: str) -> None:
+    own = " ".join(CliRunner().invoke(main, ["articles", "--help"]).output.split())
+    shown = " ".join(CliRunner().invoke(main, [*command, "--help"]).output.split())
+    assert "default: data/newsmon.db]" in own
+    assert "default: data/newsmon.db]" in shown and f"`newsmon {group}`" in shown
+
+
+def test_the_group_s_db_wins_over_the_environment(db: str, tmp_path: Path) -> None:
+    # `feeds --db X reset`: X, typed, wins over NEWSMON_DB, as it does for any other command.
+    result = CliRunner().invoke(
+        main, ["feeds", "--db", db, "reset", "nope"], env={"NEWSMON_DB": str(tmp_path / "x.db")}
+    )
+    assert (result.exit_code, result.output) == (1, f"Error: no feed 'nope' in {db}\n")
+
+
+def test_crawl_help_says_what_max_time_0s_and_v_do() -> None:
+    shown = " ".join(CliRunner().invoke(main, ["crawl", "--help"]).output.split())
+    assert "0s: no limit" in shown
+    assert "The run's summary line stays on standard output" in shown
+    readme = (REPO / "README.md").read_text()
+    assert "it is then marked `interrupted`. `0s`: no limit |" in readme
+    assert "(the run's summary line stays on standard output)" in readme
+
+
+# --- a reader of standard output that goes away (`| head -1`) ------------------------------------
+
+
+@pytest.fixture
+def big_db(tmp_path: Path) -> Path:
+    """300 stories of 4 KB: any export of them is far more than a pipe holds (64 KiB), so the
+    command is still writing when its reader goes."""
+    path = tmp_path / "big.db"
+    engine = open_engine(str(path), Access.CREATE)
+    with Session(engine) as session, session.begin():
+        for n in range(300):
+            article_id = str(100000 + n)
+            story = replace(
+                FIRST,
+                article_id=article_id,
+                url=FIRST.url.replace("181234", article_id),
+                body=f"Story {n}. " + "Budget words. " * 300,
+            )
+            record_story(session, story, SEEN)
+    engine.dispose()
+    return path
+
+
+def into_a_closed_pipe(args: list[str], *, lines_read: int) -> tuple[int, bytes]:
+    """Run `newsmon ARGS` with its standard output a pipe whose reader reads `lines_read` lines
+    and goes (0: the reader is gone before the command starts); its exit status and standard
+    error."""
+    reader, writer = os.pipe()
+    if not lines_read:
+        os.close(reader)
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "newsmon", *args], stdout=writer, stderr=subprocess.PIPE
+        )
+    finally:
+        os.close(writer)
+    try:
+        if lines_read:
+            with os.fdopen(reader, "rb") as out:
+                for _ in range(lines_read):
+                    assert out.readline()
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    return process.returncode, stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["export"],
+        ["export", "--format", "csv"],
+        ["export", "--format", "json"],
+        ["export", "--revisions"],
+        ["export", "--feed", "sheet"],
+        ["articles", "--format", "jsonl", "--limit", "300"],
+        ["search", "budget", "--format", "jsonl", "--limit", "300"],
+    ],
+    ids=" ".join,
+)
+def test_a_reader_that_goes_ends_the_command_quietly(args: list[str], big_db: Path) -> None:
+    # It was random: a few times each.
+    for _ in range(3):
+        code, stderr = into_a_closed_pipe([*args, "--db", str(big_db)], lines_read=1)
+        assert (code, stderr.decode()) == (141, "")
+    with sqlite3.connect(big_db) as conn:  # an export cut short moves no feed on
+        assert conn.execute("SELECT count(*) FROM feeds WHERE position > 0").fetchone() == (0,)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["show", "181234", "--diff"], ["search", "words"], ["articles"], ["runs"], ["export"]],
+    ids=" ".join,
+)
+def test_a_reader_gone_before_the_first_line_ends_the_command_quietly(
+    args: list[str], db: str
+) -> None:
+    code, stderr = into_a_closed_pipe([*args, "--db", db], lines_read=0)
+    assert (code, stderr.decode()) == (141, "")
+
+
+@pytest.mark.parametrize("args", [["--help"], ["export", "--help"]], ids=" ".join)
+def test_help_into_a_closed_pipe_ends_quietly(args: list[str]) -> None:
+    code, stderr = into_a_closed_pipe(args, lines_read=0)
+    assert (code, stderr.decode()) == (141, "")
+
+
+@pytest.mark.slow
+def test_a_crawl_whose_reader_goes_still_records_every_run(tmp_path: Path) -> None:
+    kbs, meridian = FixtureSite.bundled(), MeridianSite.bundled()
+    db = tmp_path / "news.db"
+    with serve(kbs) as kbs_origin, serve(meridian) as meridian_origin:
+        config = demo_config(tmp_path, kbs_origin, meridian_origin)
+        fast = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False"]
+        args = ["crawl", "--config", str(config), "--db", str(db), *fast]
+        code, stderr = into_a_closed_pipe(args, lines_read=0)
+    # The crawl's work is the record, not its output: it finishes and exits as its runs went.
+    assert (code, stderr.decode()) == (0, "")
+    with sqlite3.connect(db) as conn:
+        runs = conn.execute("SELECT outlet, status FROM runs ORDER BY id").fetchall()
+    assert runs == [("kbs-world", "ok"), ("meridian", "ok")]
+
+
+def test_ctrl_c_stops_a_command_saying_so(big_db: Path) -> None:
+    export = subprocess.Popen(
+        [sys.executable, "-m", "newsmon", "export", "--db", str(big_db)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        assert export.stdout is not None
+        # Once it writes, it is past start-up, and the pipe, left unread, soon holds it there.
+        assert export.stdout.readline()
+        export.send_signal(signal.SIGINT)
+        _, stderr = export.communicate(timeout=60)
+    finally:
+        if export.poll() is None:
+            export.kill()
+            export.wait()
+    assert (export.returncode, stderr.decode().strip()) == (130, "newsmon: interrupted")

@@ -5,6 +5,7 @@ and a migration that fails leaves the file as it was."""
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import shutil
 import sqlite3
@@ -18,13 +19,14 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from click.testing import CliRunner, Result
 from conftest import REPO, crawl
+from sqlalchemy import create_engine
 
 from newsmon import __version__
 from newsmon.cli import main
 from newsmon.db.checks import APPLICATION_ID, SCHEMA_VERSION, Access, DatabaseProblem, OlderSchema
 from newsmon.db.engine import open_engine
 from newsmon.db.models import Base
-from newsmon.db.schema import modelled
+from newsmon.db.schema import modelled, transactional_sqlite
 from newsmon.demo.server import serve
 from newsmon.demo.site import FixtureSite
 
@@ -170,6 +172,107 @@ def test_a_0_1_0_database_opens_with_every_row_intact(old_db: Path, tmp_path: Pa
     assert newsmon("migrate", "--db", str(old_db)).output == (
         f"{old_db} is up to date (schema {SCHEMA_VERSION})\n"
     )
+
+
+def at_revision(path: Path, target: str) -> None:
+    """A database made by the migrations up to `target`, as that newsmon made it."""
+    from alembic import command
+    from alembic.config import Config
+
+    engine = transactional_sqlite(create_engine(f"sqlite:///{path}"))
+    try:
+        with engine.begin() as conn:
+            config = Config()
+            config.set_main_option("script_location", "newsmon.db:migrations")
+            config.attributes["connection"] = conn
+            command.upgrade(config, target)
+    finally:
+        engine.dispose()
+
+
+# A generic outlet's id is its canonical URL: 84 characters in the demo, and any length.
+LONG_ID = "https://meridian.example/politics/2026/11/" + "a-long-headline-slug-" * 12 + "end"
+LONG_NAME = "a name longer than the eighty characters once declared for it, " * 2
+# Rows of every table at schema 5, each referring to the others as newsmon's would.
+SCHEMA_5_ROWS: dict[str, list[tuple[Any, ...]]] = {
+    "runs": [
+        (1, "2026-11-27T01:00:00Z", "2026-11-27T01:01:00Z", "ok", "{}", 7, 3, 2, 0, 0, 0, 1, None,
+         "meridian"),
+    ],
+    "stories": [
+        (1, "meridian", "zh-Hant-TW", LONG_ID, LONG_ID, LONG_NAME, "Budget Talks Resume",
+         "The budget talks resumed.", None, None, None, None, "2026-11-27T00:00:00Z", None, 2,
+         "2026-11-27T01:00:00Z", "2026-11-27T02:00:00Z", "2026-11-27T02:00:00Z"),
+        (2, "kbs-world", "e", "204156",
+         "https://world.kbs.co.kr/service/news_view.htm?lang=e&Seq_Code=204156", "Politics",
+         "Assembly Meets", "The assembly met.", "A summary", "Reporter", "YONHAP News", None,
+         "2026-11-26T00:00:00Z", "2026-11-26T03:00:00Z", 1, "2026-11-27T01:00:00Z",
+         "2026-11-27T01:00:00Z", "2026-11-27T01:00:00Z"),
+    ],
+    "revisions": [
+        (1, 1, 1, "new", "Budget Talks", "The talks resumed.", None, None, None, None,
+         "2026-11-27T00:00:00Z", None, "2026-11-27T01:00:00Z"),
+        (2, 1, 2, "silent_edit", "Budget Talks Resume", "The budget talks resumed.", None, None,
+         None, None, "2026-11-27T00:00:00Z", None, "2026-11-27T02:00:00Z"),
+        (3, 2, 1, "new", "Assembly Meets", "The assembly met.", "A summary", "Reporter",
+         "YONHAP News", None, "2026-11-26T00:00:00Z", "2026-11-26T03:00:00Z",
+         "2026-11-27T01:00:00Z"),
+    ],
+    "failures": [
+        (1, 1, LONG_ID + "/2", "meridian", "zh-Hant-TW", LONG_ID + "/2", LONG_NAME,
+         "2026-11-27T00:30:00Z", "validate", "no_body", "no text", "2026-11-27T01:00:30Z"),
+    ],
+    "feeds": [(LONG_NAME, 3, "2026-11-27T03:00:00Z", 3, '{"revisions": true}')],
+    "watches": [(1, LONG_NAME, "budget", "meridian", LONG_NAME, "all", "2026-11-27T00:00:00Z", 2)],
+    "watch_channels": [(1, 1, "json://127.0.0.1:9/hook", "json://127.0.0.1:9/…")],
+    "notifications": [(1, 1, 1, "2026-11-27T02:00:01Z", 1, 1, None)],
+    "alerts": [(1, 1, 2, "sent", "2026-11-27T02:00:00Z", 0, 1)],
+}  # fmt: skip
+
+
+def test_ids_of_any_length_keep_every_row_index_and_trigger(tmp_path: Path) -> None:
+    """Migration 6 makes ids, languages, sections and names TEXT: SQLite makes each such table
+    again, and every row (a child's too: nothing cascades), index, trigger and view comes
+    through, with the search index still in step."""
+    db = tmp_path / "news.db"
+    at_revision(db, "0005")
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA foreign_keys = ON")  # as newsmon writes: the rows hold together
+    with conn:
+        for table, values in SCHEMA_5_ROWS.items():
+            marks = ", ".join("?" * len(values[0]))
+            conn.executemany(f"INSERT INTO {table} VALUES ({marks})", values)  # noqa: S608
+    conn.close()
+    before = {table: rows(db, table) for table in SCHEMA_5_ROWS}
+    assert all(before.values())
+    assert "article_id VARCHAR(40)" in {name: sql for _, name, sql in schema(db)}["stories"]
+
+    result = newsmon("migrate", "--db", str(db))
+    assert result.exit_code == 0, result.output
+    assert result.output == f"{db} migrated to schema {SCHEMA_VERSION}, every row kept\n"
+    assert {table: rows(db, table) for table in SCHEMA_5_ROWS} == before
+    tables = {name: sql for kind, name, sql in schema(db) if kind == "table"}
+    assert "article_id TEXT NOT NULL" in tables["stories"] and "VARCHAR(8)" not in tables["stories"]
+    fresh = tmp_path / "fresh.db"
+    open_engine(str(fresh), Access.CREATE).dispose()
+    assert schema(db) == schema(fresh)  # every index, trigger and view, as a new database has
+
+    conn = sqlite3.connect(db)
+    try:
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        conn.execute("INSERT INTO stories_fts(stories_fts) VALUES ('integrity-check')")
+        # The triggers keep the search index in step with what changes after the migration.
+        conn.execute("UPDATE stories SET title = 'Zeppelin Talks Resume' WHERE id = 1")
+        conn.commit()
+        conn.execute("INSERT INTO stories_fts(stories_fts) VALUES ('integrity-check')")
+    finally:
+        conn.close()
+    # What was indexed before is found by the same ids; what changed after, too.
+    for word, article_id in (("assembly", "204156"), ("zeppelin", LONG_ID)):
+        hits = newsmon("search", word, "--db", str(db), "--format", "jsonl")
+        assert hits.exit_code == 0, hits.output
+        assert [json.loads(line)["article_id"] for line in hits.output.splitlines()] == [article_id]
 
 
 def test_read_only_commands_never_migrate(old_db: Path) -> None:

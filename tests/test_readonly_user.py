@@ -179,3 +179,40 @@ def test_a_reader_can_query_while_a_crawl_writes(reader: Reader, folder: Path) -
     # and after the crawl, the files a reader needs are still there
     assert (folder / "news.db-wal").exists() and (folder / "news.db-shm").exists()
     assert newsmon(reader, "articles", "--db", str(db)).returncode == 0
+
+
+@pytest.fixture(scope="module")
+def crawled(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A crawl's database, in WAL mode, with its -wal and -shm beside it."""
+    db = tmp_path_factory.mktemp("crawled") / "news.db"
+    with serve(FixtureSite.bundled()) as origin:
+        assert crawl(origin, db, "-q").returncode == 0
+    return db
+
+
+@pytest.mark.parametrize("copied", [(), ("-wal",), ("-shm",)], ids=["alone", "-wal", "-shm"])
+def test_a_copy_without_its_wal_files_in_a_read_only_folder_says_what_is_missing(
+    reader: Reader, folder: Path, crawled: Path, copied: tuple[str, ...]
+) -> None:
+    db = folder / "news.db"
+
+    def copy(*suffixes: str) -> None:
+        for suffix in suffixes:
+            shutil.copyfile(f"{crawled}{suffix}", f"{db}{suffix}")
+            Path(f"{db}{suffix}").chmod(0o644)
+
+    copy("", *copied)
+    missing = " and ".join(f"news.db{s}" for s in ("-wal", "-shm") if s not in copied)
+    expected = (
+        f"Error: Invalid value for '--db': {db} is in WAL mode and its folder is not writable: "
+        f"SQLite needs to create {missing} beside it; copy it into a writable folder, or copy "
+        "news.db-wal and news.db-shm with it\n"
+    )
+    for args in (["articles"], ["search", "budget"], ["show", "204156"], ["export"], ["runs"]):
+        result = newsmon(reader, *args, "--db", str(db))
+        assert (result.returncode, result.stderr) == (2, expected), args
+    assert sorted(p.name for p in folder.iterdir()) == [f"news.db{s}" for s in ("", *copied)]
+    # with both files beside it, the same copy reads
+    copy("-wal", "-shm")
+    result = newsmon(reader, "articles", "--limit", "3", "--db", str(db))
+    assert result.returncode == 0 and len(result.stdout.splitlines()) >= 3, result.stderr

@@ -38,6 +38,7 @@ STORY = Story(
 
 @pytest.fixture
 def engine(tmp_path: Path) -> Iterator[Engine]:
+    (tmp_path / "sub").mkdir()  # a new database is made only in a folder that exists
     engine = open_engine(str(tmp_path / "sub" / "news.db"), Access.CREATE)
     yield engine
     engine.dispose()

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import os
 import pty
+import signal
+import sqlite3
 import subprocess
 import sys
 import threading
+from contextlib import closing
 from pathlib import Path
 
 import pytest
-from conftest import REPO, crawl_command
+from conftest import REPO, crawl_command, wait_for
 
 from newsmon.demo.server import serve
 from newsmon.demo.site import FixtureSite
@@ -121,3 +124,48 @@ def test_shell_completion(tmp_path: Path) -> None:
     assert complete("newsmon ar") == ["plain,articles"]
     assert complete("newsmon export --db ") == ["file,"]
     assert complete("newsmon export -o ") == ["file,"]
+
+
+def crawling(db: Path) -> bool:
+    """Whether a crawl into `db` has opened its runs (by then it handles its signals)."""
+    try:
+        with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
+            running = conn.execute("SELECT count(*) FROM runs WHERE status = 'running'")
+            return bool(running.fetchone()[0])
+    except sqlite3.Error:  # not made yet, or not yet a newsmon database
+        return False
+
+
+@pytest.mark.slow
+def test_one_ctrl_c_stops_the_demo_as_it_stops_a_crawl(tmp_path: Path) -> None:
+    db = tmp_path / "demo.db"
+    # As a terminal runs it: in a process group of its own, to which Ctrl-C sends SIGINT whole,
+    # the demo and its crawl alike.
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "newsmon", "demo", "--db", str(db)],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        wait_for(lambda: crawling(db), timeout=120)
+        os.killpg(demo.pid, signal.SIGINT)
+        stdout, stderr = demo.communicate(timeout=120)
+    finally:
+        if demo.poll() is None:
+            os.killpg(demo.pid, signal.SIGKILL)
+            demo.wait()
+    assert demo.returncode == 1, stderr  # as an interrupted crawl exits
+    assert (
+        stderr.splitlines()[-1] == f"newsmon: demo interrupted; {db} keeps what its crawls stored"
+    )
+    assert "Error" not in stderr and "Traceback" not in stderr
+    assert "second signal" not in stderr  # one Ctrl-C is one signal to each
+    assert "stories, " not in stdout  # it took no further step
+    with closing(sqlite3.connect(db)) as conn:
+        statuses = [status for (status,) in conn.execute("SELECT status FROM runs")]
+    assert statuses and "running" not in statuses
+    if "interrupted" in statuses:  # the crawl stopped gracefully: what it fetched is stored
+        assert "interrupted: stopped by a signal; what was fetched is stored" in stderr

@@ -11,6 +11,9 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +21,19 @@ import pandas as pd
 import pytest
 import sqlite_utils
 from click.testing import CliRunner
+from conftest import REPO
 from datasette.app import Datasette
+from sqlalchemy.orm import Session
 
+from newsmon.alerts.channels import check
+from newsmon.alerts.watches import NewWatch, add
 from newsmon.cli import main
+from newsmon.db.engine import Access, open_engine
+from newsmon.db.store import record_story
+from newsmon.items import Story
 from newsmon.records import REVISION_COLUMNS, STORY_COLUMNS
 
+README = (REPO / "README.md").read_text(encoding="utf-8")
 INSTANT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 STORY_INSTANTS = ("written_at", "updated_at", "first_seen_at", "last_seen_at")
 REVISION_INSTANTS = ("written_at", "updated_at", "seen_at")
@@ -74,6 +85,97 @@ def test_datasette_searches_stories_and_current_stories(demo_db: Path) -> None:
         assert written == sorted(written, reverse=True)
 
     asyncio.run(visit())
+
+
+SECRET_URL = "json://newsmon:hunter2-s3cret@127.0.0.1:9/hook"
+
+
+@pytest.fixture
+def watched_db(tmp_path: Path) -> Path:
+    """data/newsmon.db as the README names it (Datasette calls it `newsmon`): two stories, and
+    a watch whose channel URL holds a password."""
+    path = tmp_path / "newsmon.db"
+    engine = open_engine(str(path), Access.CREATE)
+    try:
+        with Session(engine) as session, session.begin():
+            for n, title in enumerate(("Assembly Passes the Budget", "Minister Visits Busan"), 1):
+                story = Story(
+                    source="kbs-world",
+                    lang="e",
+                    article_id=str(n),
+                    url=f"https://world.kbs.co.kr/service/news_view.htm?lang=e&Seq_Code={n}",
+                    title=title,
+                    body=f"{title}. " + "More words. " * 5,
+                    written_at=datetime(2026, 11, 20, n, tzinfo=UTC),
+                )
+                record_story(session, story, datetime(2026, 11, 27, tzinfo=UTC))
+        add(engine, NewWatch("budget", "budget", [check(SECRET_URL)]), datetime.now(UTC))
+    finally:
+        engine.dispose()
+    return path
+
+
+@contextmanager
+def without_newsmon_plugin() -> Iterator[None]:
+    """Datasette as an analyst's own install (another virtualenv) runs it: without newsmon's
+    plugin, which Datasette here loaded from newsmon's entry point; put back afterwards, for
+    the tests that follow in this process."""
+    from datasette.plugins import pm
+
+    plugin = pm.unregister(name="newsmon")
+    assert plugin is not None
+    try:
+        yield
+    finally:
+        pm.register(plugin, name="newsmon")
+
+
+def test_datasette_without_newsmon_does_what_the_readme_says(watched_db: Path) -> None:
+    """It searches `stories` but ignores a search of `current_stories`; it shows a channel's
+    URL, password and all, unless the README's metadata denies the table and arbitrary SQL
+    (hiding the table does not); newsmon's plugin reads the URL as null."""
+    [block] = re.findall(r"```json\n(.*?watch_channels.*?)```", README, flags=re.DOTALL)
+    private = json.loads(block)
+    secret_paths = (
+        "/newsmon/watch_channels",
+        "/newsmon/watch_channels.json",
+        "/newsmon/watch_channels/1",
+        "/newsmon.json?sql=select+url+from+watch_channels",
+    )
+
+    async def plain() -> None:
+        datasette = Datasette([str(watched_db)])
+        plugins = (await datasette.client.get("/-/plugins.json")).json()
+        assert "newsmon.web" not in {p["name"] for p in plugins}
+        found = await datasette.client.get("/newsmon/stories.json?_search=budget&_shape=array")
+        assert [row["title"] for row in found.json()] == ["Assembly Passes the Budget"]
+        view = "/newsmon/current_stories.json?_search=budget&_shape=array"
+        assert len((await datasette.client.get(view)).json()) == 2  # every story
+        for path in secret_paths:
+            assert "hunter2-s3cret" in (await datasette.client.get(path)).text, path
+        hidden = Datasette(
+            [str(watched_db)],
+            metadata={"databases": {"newsmon": {"tables": {"watch_channels": {"hidden": True}}}}},
+        )
+        assert "hunter2-s3cret" in (await hidden.client.get(secret_paths[1])).text
+        denied = Datasette([str(watched_db)], metadata=private)
+        for path in secret_paths:
+            response = await denied.client.get(path)
+            assert response.status_code == 403 and "hunter2" not in response.text, path
+        found = await denied.client.get("/newsmon/stories.json?_search=budget&_shape=array")
+        assert [row["title"] for row in found.json()] == ["Assembly Passes the Budget"]
+
+    async def with_plugin() -> None:
+        datasette = Datasette([str(watched_db)])
+        for path in secret_paths:
+            response = await datasette.client.get(path)
+            assert response.status_code == 200 and "hunter2" not in response.text, path
+        rows = await datasette.client.get(f"{secret_paths[1]}?_shape=array")
+        assert rows.json()[0]["url"] is None
+
+    with without_newsmon_plugin():
+        asyncio.run(plain())
+    asyncio.run(with_plugin())
 
 
 # --- sqlite-utils -------------------------------------------------------------------------------

@@ -12,6 +12,10 @@ import pytest
 from click.testing import CliRunner, Result
 
 from newsmon.cli import main
+from newsmon.db import DEFAULT_DB
+from newsmon.db.checks import Access, DatabaseProblem
+from newsmon.db.engine import open_engine
+from newsmon.demo import DEMO_DB
 from newsmon.demo.server import serve
 from newsmon.demo.site import FixtureSite
 
@@ -72,6 +76,16 @@ def assert_usage_error(result: Result, *names: str) -> None:
         (["articles", "--section", " "], ["'--section'", "empty"]),
         (["export", "--feed", " "], ["'--feed'", "empty"]),
         (["articles", "--nonsense"], ["No such option '--nonsense'", "articles --help"]),
+        (
+            ["show", "204156", "--outlet", "nope"],
+            ["'--outlet'", "no story is from outlet 'nope'", "outlets are: kbs-world, meridian"],
+        ),
+        (
+            ["crawl", "--since", "2026-11-01T10:00:00Z"],
+            ["'--since'", "'2026-11-01T10:00:00Z' is an instant, not a day", "(YYYY-MM-DD)"],
+        ),
+        (["crawl", "--since", "3d"], ["'--since'", "'3d' is a time ago, not a day"]),
+        (["serve", "--host", "no such host"], ["'--host'", "no address is known for 'no such"]),
     ],
 )
 def test_usage_errors_are_one_line_naming_the_option_and_value(
@@ -88,6 +102,73 @@ def test_a_bad_newsmon_setting_stops_the_crawl_before_any_request(tmp_path: Path
             result = newsmon("crawl", "--base-url", origin, "--db", str(db), "-s", setting)
             assert_usage_error(result, setting)
     assert site.requests == [] and not db.exists()
+
+
+@pytest.mark.parametrize("command", [["crawl"], ["demo"]], ids=" ".join)
+def test_a_new_database_is_made_only_in_a_folder_that_exists(
+    command: list[str], tmp_path: Path
+) -> None:
+    site = FixtureSite.bundled()
+    typo = tmp_path / "dta" / "news.db"
+    (tmp_path / "file").touch()
+    with serve(site) as origin:
+        mirror = ["--base-url", origin] if command == ["crawl"] else []
+        result = newsmon(*command, *mirror, "--db", str(typo))
+        assert_usage_error(
+            result, "'--db'", f"the folder {typo.parent} does not exist; create it first"
+        )
+        result = newsmon(*command, *mirror, "--db", str(tmp_path / "file" / "news.db"))
+        assert_usage_error(result, "'--db'", f"{tmp_path / 'file'} is a file, not a folder")
+    assert site.requests == [] and sorted(p.name for p in tmp_path.iterdir()) == ["file"]
+
+
+def test_only_newsmon_s_own_folder_is_made(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # the defaults are relative to the working directory
+    for db in (DEFAULT_DB, DEMO_DB, "here.db"):  # in data/, made; in a folder that exists
+        open_engine(db, Access.CREATE).dispose()
+        assert (tmp_path / db).is_file(), db
+    with pytest.raises(DatabaseProblem, match=r"^the folder other does not exist; create it"):
+        open_engine("other/news.db", Access.CREATE)
+    assert not (tmp_path / "other").exists()
+
+
+@pytest.mark.parametrize("command", [["crawl"], ["outlets"]], ids=" ".join)
+def test_a_config_folder_is_said_to_be_a_folder(command: list[str], tmp_path: Path) -> None:
+    folder = tmp_path / "conf"
+    folder.mkdir()
+    db = str(tmp_path / "news.db")
+    result = newsmon(*command, "--config", str(folder), "--db", db)
+    assert_usage_error(result, "'--config'", f"{folder} is a folder, not a config file")
+    (folder / "newsmon.toml").touch()
+    result = newsmon(*command, "--config", str(folder), "--db", db)
+    assert_usage_error(result, f"is a folder, not a config file (the one in it is {folder}/")
+    assert not Path(db).exists()
+
+
+GENERIC = """
+[[outlets]]
+name = "{name}"
+site = "generic"
+feed = "http://127.0.0.1:9/feed.xml"
+"""
+
+
+def test_crawl_since_says_only_what_matters(tmp_path: Path) -> None:
+    mixed = tmp_path / "mixed.toml"
+    mixed.write_text('[[outlets]]\nname = "kbs"\nsite = "kbs"\n' + GENERIC.format(name="meridian"))
+    db = str(tmp_path / "news.db")
+    # The KBS outlet's archive is why 2020 cannot be read: that the other has none is beside it.
+    result = newsmon("crawl", "--config", str(mixed), "--since", "2020-01-01", "--db", db)
+    assert_usage_error(result, "'--since'", "2020-01-01: may reach back at most 366 days")
+    assert "meridian" not in result.output and "archive" not in result.output
+    feeds = tmp_path / "feeds.toml"
+    feeds.write_text(GENERIC.format(name="one") + GENERIC.format(name="two"))
+    result = newsmon("crawl", "--config", str(feeds), "--since", "2026-11-01", "--db", db)
+    assert_usage_error(
+        result, "none of the selected outlets (one, two) has an archive to backfill from"
+    )
+    assert result.output.count("archive") == 1
+    assert not Path(db).exists()
 
 
 HOSTILE = [

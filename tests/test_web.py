@@ -7,6 +7,9 @@ from __future__ import annotations
 import asyncio
 import re
 import shutil
+import socket
+import sqlite3
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,6 +17,8 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from conftest import newsmon
+from markupsafe import escape
 from sqlalchemy.orm import Session
 
 from newsmon.alerts.channels import check
@@ -21,9 +26,10 @@ from newsmon.alerts.watches import NewWatch, add
 from newsmon.cli import main
 from newsmon.db.engine import Access, open_engine
 from newsmon.db.store import record_story
+from newsmon.demo.run import prepare
 from newsmon.items import Story
-from newsmon.web.metadata import QUERIES
-from newsmon.web.serve import datasette
+from newsmon.web.metadata import QUERIES, database_metadata
+from newsmon.web.serve import TRUNCATE, datasette
 
 SECRET_URL = "json://newsmon:hunter2-s3cret@127.0.0.1:9/hook"
 HOSTILE = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">'
@@ -162,6 +168,66 @@ def test_serve_usage_errors(args: list[str], message: str, tmp_path: Path) -> No
     assert message in result.output
 
 
+@pytest.fixture
+def held_port() -> Iterator[int]:
+    """A loopback port another program listens on, for the test."""
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        yield held.getsockname()[1]
+
+
+@pytest.fixture
+def fresh_db(tmp_path: Path) -> Path:
+    """A newsmon database with no stories yet."""
+    path = tmp_path / "news.db"
+    open_engine(str(path), Access.CREATE).dispose()
+    return path
+
+
+def test_serve_on_a_port_in_use_says_so_before_announcing(
+    fresh_db: Path, held_port: int, tmp_path: Path
+) -> None:
+    result = newsmon("serve", "--db", str(fresh_db), "--port", str(held_port), cwd=tmp_path)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"Error: Invalid value for '--port': port {held_port} on 127.0.0.1 is in use (another "
+        "program listens there); pick another with --port\n"
+    )
+
+
+BAD_OUTLET = '[[outlets]]\nname = "kbs"\nsite = "kbs"\nsectoin = "Po"\n'
+
+
+@pytest.mark.parametrize(
+    ("where", "expected"),
+    [
+        ("--config", "Invalid value for '--config': {folder}/mine.toml:4: sectoin: not a key"),
+        ("missing", "Invalid value for '--config': no config file at {folder}/mine.toml"),
+        ("./newsmon.toml", "Invalid value for '--config': newsmon.toml:4: sectoin: not a key"),
+        ("not TOML", "Invalid value for '--config': {folder}/mine.toml:1: not valid TOML"),
+    ],
+)
+def test_serve_checks_the_config_first(
+    where: str, expected: str, fresh_db: Path, held_port: int, tmp_path: Path
+) -> None:
+    # The port is taken: were the config not checked, serve would fail on the port instead
+    # (or, before, start), never naming the config.
+    mine = tmp_path / "mine.toml"
+    if where == "./newsmon.toml":
+        (tmp_path / "newsmon.toml").write_text(BAD_OUTLET, encoding="utf-8")
+        given = []
+    else:
+        if where != "missing":
+            mine.write_text("[[outlets]\n" if where == "not TOML" else BAD_OUTLET, "utf-8")
+        given = ["--config", str(mine)]
+    port = str(held_port)
+    result = newsmon("serve", "--db", str(fresh_db), "--port", port, *given, cwd=tmp_path)
+    assert result.returncode == 2 and "serving" not in result.stderr
+    [line] = result.stderr.splitlines()
+    assert line.startswith("Error: " + expected.format(folder=tmp_path)), line
+
+
 @pytest.mark.parametrize(
     ("path", "column"),
     [
@@ -176,3 +242,53 @@ def test_notification_urls_read_as_null(db: Path, path: str, column: str) -> Non
     assert row.get("shown", "json://****@127.0.0.1:9/…") == ("json://****@127.0.0.1:9/…")
     status, text = get(db, "/news/watch_channels.csv")
     assert status == 200 and "hunter2" not in text and "json://****@127.0.0.1:9/…" in text
+
+
+def test_every_table_and_view_is_described_as_it_is(tmp_path: Path) -> None:
+    """The web UI describes exactly the columns each table and view has, in their order, in a
+    database the migrations made (with the mark of the demo's, which has one table more)."""
+    path = tmp_path / "news.db"
+    prepare(str(path))
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        names = [
+            name
+            for (name,) in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') "
+                "AND name NOT LIKE 'sqlite!_%' ESCAPE '!'"
+            )
+        ]
+        real = {n: [c[1] for c in conn.execute(f"PRAGMA table_info('{n}')")] for n in names}
+    finally:
+        conn.close()
+    tables = database_metadata()["tables"]
+    hidden = {name for name, meta in tables.items() if meta.get("hidden")}
+    described = {
+        name: list(meta.get("columns", {})) for name, meta in tables.items() if name not in hidden
+    }
+    assert hidden <= set(real)
+    assert described == {name: columns for name, columns in real.items() if name not in hidden}
+    for name in described:
+        assert tables[name]["title"] and tables[name]["description"], name
+        assert all(tables[name]["columns"].values()), name
+
+
+@pytest.mark.slow  # the demo's database (demo_db)
+def test_lists_show_the_start_of_a_body_and_its_page_all_of_it(db: Path) -> None:
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        story, body = conn.execute(
+            "SELECT id, body FROM stories ORDER BY length(body) DESC LIMIT 1"
+        ).fetchone()
+        [revision] = conn.execute(
+            "SELECT id FROM revisions WHERE story_id = ? AND body = ?", (story, body)
+        ).fetchone()
+    finally:
+        conn.close()
+    assert len(body) > 4 * TRUNCATE
+    for path in (f"/news/stories?id={story}", f"/news/current_stories?id={story}"):
+        page = get(db, path)[1]
+        assert escape(body[:TRUNCATE] + "\u2026") in page, path
+        assert escape(body) not in page, path
+    assert escape(body) in get(db, f"/news/revisions/{revision}")[1]
+    assert get_json(db, f"/news/stories.json?id={story}&_shape=array")[0]["body"] == body

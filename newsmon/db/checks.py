@@ -17,11 +17,15 @@ from pathlib import Path
 from typing import Any
 
 from newsmon import __version__
-from newsmon.db import SQLITE_HEADER
+from newsmon.db import DEFAULT_DB, SQLITE_HEADER, wal
 
 # The number of the last migration (newsmon/db/migrations/versions), which the models match.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 APPLICATION_ID = 0x6E6D6F6E  # "nmon"
+# newsmon's own folder, where its defaults live (data/newsmon.db, the demo's data/demo.db): the
+# one folder made when missing, so that `newsmon crawl` works in a fresh working directory. Any
+# other folder must exist: a typo in a cron line's --db must not quietly start a new record.
+OWN_FOLDER = Path(DEFAULT_DB).parent
 # What newsmon 0.1.0 made, before it marked its databases.
 _RELEASE_0_1_0 = frozenset({"stories", "revisions", "runs", "failures", "feeds"})
 
@@ -93,8 +97,14 @@ def sqlite_state(rows: Sequence[Sequence[Any]]) -> State:
     return State(Kind.FOREIGN, tables=tables)
 
 
-def unreadable(where: str, error: BaseException) -> DatabaseProblem:
-    """The problem SQLite's `error` makes of opening the database at `where`."""
+def unreadable(where: str, error: BaseException, path: Path | None = None) -> DatabaseProblem:
+    """The problem SQLite's `error` makes of opening the database at `where` (the file `path`)."""
+    # SQLite's own words for a WAL database it cannot share here ("attempt to write a readonly
+    # database", "unable to open database file") do not say what is missing.
+    if path is not None and isinstance(error, sqlite3.Error):
+        missing = wal.missing_files(path)
+        if missing is not None:
+            return DatabaseProblem(missing)
     if isinstance(error, sqlite3.OperationalError) and "disk" in str(error):
         return DiskProblem(f"cannot use {where}: {error} (is its disk full?)")
     return DatabaseProblem(f"cannot use {where}: {error}")
@@ -131,6 +141,7 @@ def check_file(path: Path, access: Access) -> None:
         raise DatabaseProblem(f"{path} is a folder, not a database file")
     if not path.exists():
         if access is Access.CREATE:
+            check_folder(path)
             return
         raise DatabaseMissing(f"no database at {path}; `newsmon crawl --db {path}` makes one")
     try:
@@ -147,3 +158,17 @@ def check_file(path: Path, access: Access) -> None:
         )
     if access is not Access.READ and not os.access(path, os.W_OK):
         raise DatabaseProblem(f"cannot write {path}: permission denied")
+
+
+def check_folder(path: Path) -> None:
+    """A new database is made only in a folder that exists, or in newsmon's own (OWN_FOLDER)."""
+    folder = path.parent
+    if folder.is_dir():
+        return
+    if folder.exists():
+        raise DatabaseProblem(f"{folder} is a file, not a folder: {path} cannot be made in it")
+    if folder != OWN_FOLDER:
+        raise DatabaseProblem(
+            f"the folder {folder} does not exist; create it first, or correct the path "
+            "(a new database is made only in a folder that exists)"
+        )

@@ -63,12 +63,12 @@ def open_engine(db: str, access: Access = Access.READ) -> Engine:
         # A URI, so SQLite itself refuses every write.
         reading = url.set(database=wal.file_uri(path), query={"mode": "ro", "uri": "true"})
     exists = path is None or path.exists()
-    state = _look(reading, where) if exists else State(Kind.EMPTY)
+    state = _look(reading, where, path) if exists else State(Kind.EMPTY)
     if _may_migrate(state, access):
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
+        if path is not None:  # only newsmon's own folder may be missing here (check_file)
+            path.parent.mkdir(exist_ok=True)
         _upgrade(url, where)
-        state = _look(reading, where)
+        state = _look(reading, where, path)
     problem = refusal(state, where, db)
     if problem is not None:
         raise problem
@@ -97,14 +97,14 @@ def _engine(url: URL, *, readonly: bool) -> Engine:
     return engine
 
 
-def _look(url: URL, where: str) -> State:
-    """What the database is, seen through a read-only connection."""
+def _look(url: URL, where: str, path: Path | None) -> State:
+    """What the database at `where` (the file `path`) is, seen through a read-only connection."""
     engine = _engine(url, readonly=True)
     try:
         with engine.connect() as conn:
             return schema.read_state(conn)
     except DBAPIError as exc:
-        raise unreadable(where, exc.orig) from None
+        raise unreadable(where, exc.orig, path) from None
     finally:
         engine.dispose()
 

@@ -36,10 +36,12 @@ class StoryRow(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     source: Mapped[str] = mapped_column(String(40))
-    lang: Mapped[str] = mapped_column(String(8))
-    article_id: Mapped[str] = mapped_column(String(40))
+    # The identity and section come from outlets, with no bound: a generic outlet's article_id
+    # is its canonical URL, its lang and section are free text in its config (migration 0006).
+    lang: Mapped[str] = mapped_column(Text)
+    article_id: Mapped[str] = mapped_column(Text)
     url: Mapped[str] = mapped_column(Text)
-    section: Mapped[str | None] = mapped_column(String(80))
+    section: Mapped[str | None] = mapped_column(Text)
     title: Mapped[str] = mapped_column(Text)
     body: Mapped[str] = mapped_column(Text)
     summary: Mapped[str | None] = mapped_column(Text)
@@ -132,9 +134,9 @@ class FailureRow(Base):
     url: Mapped[str] = mapped_column(Text)
     # The story the page was, when it was a story page: failed stories are retried.
     source: Mapped[str | None] = mapped_column(String(40))
-    lang: Mapped[str | None] = mapped_column(String(8))
-    article_id: Mapped[str | None] = mapped_column(String(40))
-    section: Mapped[str | None] = mapped_column(String(80))
+    lang: Mapped[str | None] = mapped_column(Text)
+    article_id: Mapped[str | None] = mapped_column(Text)
+    section: Mapped[str | None] = mapped_column(Text)
     # The listing's or feed's time for that story, which dates a story never fetched.
     listed_at: Mapped[datetime | None]
     # fetch: no usable response; parse: the page did not read as a story; validate: it read but
@@ -152,7 +154,8 @@ class FeedRow(Base):
 
     __tablename__ = "feeds"
 
-    name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    # Any name a user gives, as `newsmon export --feed` takes it
+    name: Mapped[str] = mapped_column(Text, primary_key=True)
     # revisions.id of the newest revision already exported under this name
     position: Mapped[int]
     exported_at: Mapped[datetime]
@@ -167,11 +170,11 @@ class WatchRow(Base):
     __tablename__ = "watches"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(Text, unique=True)
     # A full-text query, as `newsmon search` takes it
     search: Mapped[str] = mapped_column(Text)
     outlet: Mapped[str | None] = mapped_column(String(40))
-    section: Mapped[str | None] = mapped_column(String(80))
+    section: Mapped[str | None] = mapped_column(Text)
     # newsmon.kinds.WatchOn: new, updated, all
     notify_on: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime]

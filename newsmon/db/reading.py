@@ -26,7 +26,7 @@ def plain_reader(db: str) -> sqlite3.Connection | None:
         state = sqlite_state(connection.execute(SQLITE_STATE).fetchall())
     except sqlite3.Error as exc:
         connection.close()
-        raise unreadable(str(path), exc) from None
+        raise unreadable(str(path), exc, path) from None
     problem = refusal(state, str(path), db)
     if problem is not None:
         connection.close()

@@ -45,6 +45,11 @@ def transactional_sqlite(engine: Engine) -> Engine:
     Python's sqlite3 begins transactions only before data changes, so DDL would commit on its
     own (SQLAlchemy's documented recipe). IMMEDIATE takes the write lock at once: of two
     processes that would migrate the same file, the second waits and then finds it done.
+
+    Foreign keys are not enforced meanwhile (SQLite's procedure for changing a table asks so,
+    and the pragma does nothing inside a transaction): a migration that makes a table again
+    drops the old one, and with them enforced that would delete every row that references it
+    (ON DELETE CASCADE). Migrations keep every row's id, so every reference still holds.
     """
     if engine.dialect.name != "sqlite":
         return engine
@@ -52,6 +57,8 @@ def transactional_sqlite(engine: Engine) -> Engine:
     @event.listens_for(engine, "connect")
     def _no_implicit_transactions(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
+        # After newsmon's writer pragmas, which turn them on (listeners run in order).
+        dbapi_connection.execute("PRAGMA foreign_keys=OFF")
 
     @event.listens_for(engine, "begin")
     def _begin_immediate(conn: Connection) -> None:

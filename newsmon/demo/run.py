@@ -4,20 +4,23 @@ record. Each crawl is a subprocess, as Scrapy's reactor runs once per process.""
 from __future__ import annotations
 
 import json
+import signal
 import sqlite3
 import subprocess
 import sys
 import tempfile
 from datetime import timedelta
 from pathlib import Path
+from types import FrameType
 
 import click
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from newsmon.cli_options import SERVE_URL
+from newsmon.cli_options import SERVE_URL, ExitStatus
 from newsmon.cli_query import next_steps, serve_step
 from newsmon.config import CONFIG_FILE
+from newsmon.db.checks import check_folder
 from newsmon.db.engine import Access, open_engine
 from newsmon.db.models import RevisionRow, StoryRow
 from newsmon.db.wal import file_uri
@@ -102,6 +105,8 @@ def prepare(db: str) -> None:
     path = Path(db)
     if path.is_dir():
         raise NotDemoDatabase(f"{db} is a folder")
+    if not path.exists():
+        check_folder(path)  # before a leftover -wal is looked for in a folder that is not there
     if path.exists() and path.stat().st_size and not is_demo_database(path):
         raise NotDemoDatabase(
             f"{db} exists and is not a database `newsmon demo` made; it was left alone "
@@ -172,7 +177,48 @@ timezone = "{TIMEZONE}"
     return path
 
 
+class Interrupts:
+    """Ctrl-C during the demo, taken as a shell takes it while it runs a command: a terminal
+    sends SIGINT to its whole foreground process group, so a crawl under way gets it as well
+    and stops gracefully on its own, as one Ctrl-C stops `newsmon crawl`. The demo notes it,
+    waits for that crawl to end, and takes no further step. A second Ctrl-C stops the crawl at
+    once (it gets that one too) and the demo still waits, so the crawl marks its runs; a third,
+    or a second between crawls, stops the demo at once."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.crawling = False
+
+    def __call__(self, signum: int, frame: FrameType | None) -> None:
+        self.count += 1
+        if self.count >= (3 if self.crawling else 2):
+            raise KeyboardInterrupt
+
+    def crawl(self, command: list[str]) -> int:
+        """Run a crawl subprocess to its end; its exit status."""
+        with subprocess.Popen(command) as process:
+            self.crawling = True
+            try:
+                return process.wait()
+            finally:
+                self.crawling = False
+
+
 def run_demo(db: str) -> int:
+    interrupts = Interrupts()
+    previous = signal.signal(signal.SIGINT, interrupts)
+    try:
+        return _demo(db, interrupts)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _stopped(db: str) -> int:
+    click.echo(f"newsmon: demo interrupted; {db} keeps what its crawls stored", err=True)
+    return ExitStatus.FAILED  # as `newsmon crawl` exits when interrupted
+
+
+def _demo(db: str, interrupts: Interrupts) -> int:
     prepare(db)
     kbs, meridian = FixtureSite.bundled(), MeridianSite.bundled()
     missing = break_a_page(kbs)
@@ -207,14 +253,18 @@ def run_demo(db: str) -> int:
         ]
         changed: list[str] = []
         for number, (title, extra) in enumerate(steps):
+            if interrupts.count:
+                return _stopped(db)
             if number == 1:
                 changed = [str(n) for n in change_site(kbs)]
                 changed += [meridian_origin + path for path in change_meridian(meridian)]
             click.echo(title)
             command = crawl_command(None, db, "--config", str(config), *extra)
-            result = subprocess.run(command, check=False)
-            if result.returncode:
-                return result.returncode
+            returncode = interrupts.crawl(command)
+            if interrupts.count:  # the crawl has said how it stopped
+                return _stopped(db)
+            if returncode:
+                return returncode
     show(db, changed)
     return 0
 

@@ -88,6 +88,10 @@ class Option:
     default: Any = None
 
 
+class NoArchive(ValueError):
+    """An outlet has no archive to backfill from (`crawl --since`)."""
+
+
 class Outlet(ABC):
     """One watched section (or a few) of one site, as configured."""
 
@@ -111,8 +115,9 @@ class Outlet(ABC):
         day (see `check_since`)."""
 
     def check_since(self, since: date) -> None:
-        """Whether the outlet can backfill from `since`; raises ValueError saying why not."""
-        raise ValueError(f"outlet {self.name!r} has no archive to backfill from")
+        """Whether the outlet can backfill from `since`; raises ValueError saying why not
+        (NoArchive for an outlet that has none)."""
+        raise NoArchive(f"outlet {self.name!r} has no archive to backfill from")
 
     def next_listing(self, page: IndexPage) -> IndexPage | None:
         """The listing page after `page`, for outlets whose listing has pages."""

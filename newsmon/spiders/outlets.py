@@ -37,7 +37,7 @@ from newsmon.items import Discovery, PageFailure, Story
 from newsmon.kinds import PageKind, Stage
 from newsmon.middlewares import OffsiteRedirect
 from newsmon.schedule import Schedule, parse_duration
-from newsmon.sites.base import IndexPage, Listed, Outlet, ParseError, StoryKey
+from newsmon.sites.base import IndexPage, Listed, NoArchive, Outlet, ParseError, StoryKey
 
 T = TypeVar("T")
 
@@ -165,15 +165,26 @@ class OutletSpider(scrapy.Spider):
         return [w.outlet for w in self.walks.values()]
 
     def _check_since(self, outlets: Sequence[Outlet], since: date) -> None:
-        """`since` must suit at least one outlet; the others read their index pages as usual."""
-        reasons = []
+        """`since` must suit at least one outlet; the others read their index pages as usual.
+        When none can take it, the reasons of those with an archive say why (an outlet without
+        one is beside the point then); only when none has one is that said, once."""
+        reasons: list[str] = []
+        archiveless: list[str] = []
         for outlet in outlets:
             try:
                 outlet.check_since(since)
+            except NoArchive:
+                archiveless.append(outlet.name)
             except ValueError as exc:
                 reasons.append(str(exc))
-        if len(reasons) == len(outlets):
-            raise ArgumentError("since", "; ".join(dict.fromkeys(reasons)))
+            else:
+                return
+        if not reasons and len(archiveless) == 1:
+            reasons = [f"outlet {archiveless[0]!r} has no archive to backfill from"]
+        elif not reasons:
+            names = ", ".join(archiveless)
+            reasons = [f"none of the selected outlets ({names}) has an archive to backfill from"]
+        raise ArgumentError("since", "; ".join(dict.fromkeys(reasons)))
 
     def _backfills(self, outlet: Outlet) -> bool:
         if self.since is None:

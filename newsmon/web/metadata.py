@@ -6,16 +6,20 @@ from __future__ import annotations
 from typing import Any
 
 _UTC = "UTC, as 2026-11-27T10:14:05Z"
-STORY_COLUMNS = {
+# What each column of a story means wherever it appears: the stories table, its views, and the
+# revisions (as it was in that version). Each table and view picks its own, in its own order
+# (`_columns`); a test holds every description to the real columns of a migrated database.
+STORY_FIELDS = {
     "id": "Row id; the story's page (its revisions and what changed) is at stories/<id>",
     "source": "The outlet the story is from (its name in newsmon.toml)",
-    "lang": "The outlet's language code",
+    "lang": "The outlet's language code (e at KBS; often empty at a generic outlet)",
     "article_id": "The outlet's id for the story: a KBS Seq_Code, or a generic outlet's "
     "canonical URL",
     "url": "The story's canonical URL",
     "section": "The section the story was found in",
     "title": "Headline",
-    "body": "The text as a reader sees it: paragraphs separated by a blank line",
+    "body": "The text as a reader sees it: paragraphs separated by a blank line (lists show "
+    "its start; a row's page shows it whole)",
     "summary": "The listing's or feed's summary",
     "reporter": "The byline or author",
     "photo_credit": "Credit of the story's photo",
@@ -28,13 +32,47 @@ STORY_COLUMNS = {
     "last_seen_at": f"When a fetch last found it unchanged or newer, {_UTC}",
     "checked_at": f"When its page was last fetched, {_UTC}",
 }
-REVISION_COLUMNS = {
-    "story_id": "The story (stories.id)",
+REVISION_FIELDS = {
+    "id": "Row id of the revision; grows with every revision stored (an export feed's position "
+    "is one)",
+    "story_id": "The story (stories.id), whose page is at stories/<story_id>",
     "number": "1 for the first version, then 2, 3, ...",
-    "revision": "1 for the first version, then 2, 3, ...",
-    "kind": "new; updated (a later updated time); silent_edit (the same updated time, other text)",
+    "revision": "1 for the first version, then 2, 3, ... (revisions.number)",
+    "kind": "new; updated (a later updated time, or one where there was none); silent_edit "
+    "(the same updated time, another title or body)",
     "seen_at": f"When newsmon fetched this version, {_UTC}",
     "revision_id": "Row id of the revision (revisions.id)",
+}
+
+
+def _columns(fields: dict[str, str], names: str) -> dict[str, str]:
+    """The descriptions of `names` (space-separated, in the table's order) from `fields`."""
+    return {name: fields[name] for name in names.split()}
+
+
+_STORY_IDENTITY = "source lang article_id url section"
+_STORY_TEXT = "title body summary reporter photo_credit image_url written_at updated_at"
+STORY_COLUMNS = _columns(
+    STORY_FIELDS,
+    f"id {_STORY_IDENTITY} {_STORY_TEXT} revision first_seen_at last_seen_at checked_at",
+)
+CURRENT_STORY_COLUMNS = _columns(
+    STORY_FIELDS, f"id {_STORY_IDENTITY} {_STORY_TEXT} revisions first_seen_at last_seen_at"
+)
+REVISION_COLUMNS = {
+    **_columns(REVISION_FIELDS, "id story_id number kind"),
+    **_columns(STORY_FIELDS, _STORY_TEXT),
+    **_columns(REVISION_FIELDS, "seen_at"),
+}
+STORY_REVISION_COLUMNS = {
+    **_columns(STORY_FIELDS, _STORY_IDENTITY),
+    **_columns(REVISION_FIELDS, "revision kind"),
+    **_columns(STORY_FIELDS, _STORY_TEXT),
+    **_columns(REVISION_FIELDS, "seen_at story_id revision_id"),
+}
+CHANGED_COLUMNS = {
+    **_columns(STORY_FIELDS, f"{_STORY_IDENTITY} title written_at updated_at revisions"),
+    "changed_at": f"When its newest revision of the last 24 hours was seen, {_UTC}",
 }
 STORY_TABLE = {
     "facets": ["source", "section", "reporter"],
@@ -88,8 +126,10 @@ QUERIES: dict[str, dict[str, Any]] = {
     },
 }
 
-HIDDEN = ("alembic_version", "stories_fts_config", "stories_fts_data", "stories_fts_docsize",
-          "stories_fts_idx")  # fmt: skip
+# Datasette hides the search index and its shadow tables by itself; said here too, so that
+# every table and view of a newsmon database is either described or hidden.
+HIDDEN = ("alembic_version", "stories_fts", "stories_fts_config", "stories_fts_data",
+          "stories_fts_docsize", "stories_fts_idx")  # fmt: skip
 
 
 def database_metadata() -> dict[str, Any]:
@@ -107,30 +147,28 @@ def database_metadata() -> dict[str, Any]:
             "fts_pk": "id",  # a view has no rowid: its search goes through `id`
             "title": "Current stories",
             "description": "Every story as it stands now, with how many revisions it has had.",
-            "columns": STORY_COLUMNS,
+            "columns": CURRENT_STORY_COLUMNS,
         },
         "revisions": {
             "title": "Revisions",
-            "description": "Every version of every story, kept whole.",
+            "description": "Every version of every story, kept whole: the story's text and "
+            "times as they were in that version.",
             "facets": ["kind"],
             "sort_desc": "seen_at",
-            "columns": {**STORY_COLUMNS, **REVISION_COLUMNS},
+            "columns": REVISION_COLUMNS,
         },
         "story_revisions": {
             "title": "Story revisions",
             "description": "Every revision of every story, with the story's identity beside it.",
             "facets": ["source", "kind"],
             "sort_desc": "seen_at",
-            "columns": {**STORY_COLUMNS, **REVISION_COLUMNS},
+            "columns": STORY_REVISION_COLUMNS,
         },
         "changed_last_day": {
             "title": "Changed in the last 24 hours",
             "description": "Stories that appeared or changed in the last 24 hours.",
             "sort_desc": "changed_at",
-            "columns": {
-                **STORY_COLUMNS,
-                "changed_at": f"When its newest revision was seen, {_UTC}",
-            },
+            "columns": CHANGED_COLUMNS,
         },
         "runs": {
             "title": "Runs",
@@ -138,11 +176,21 @@ def database_metadata() -> dict[str, Any]:
             "facets": ["outlet", "status"],
             "sort_desc": "id",
             "columns": {
-                "outlet": "The outlet crawled",
-                "status": "running, ok, failed, interrupted or locked",
-                "started_at": f"{_UTC}",
+                "id": "Run number; the run's failures carry it as run_id",
+                "started_at": _UTC,
                 "ended_at": f"{_UTC}; empty while running, or for a run that was killed",
+                "status": "running, ok, failed, interrupted or locked",
+                "arguments": "The run's options, as JSON: the outlet's (section, lang, base_url "
+                "or feed, ...), max_pages, full, recheck, since",
+                "pid": "The crawling process's id",
+                "pages": "Pages fetched: listings, feeds and stories",
+                "new": "Stories stored for the first time",
+                "updated": "Stories stored with a new revision, silent edits included",
+                "unchanged": "Stories fetched again and found as stored",
+                "dropped": "Story pages fetched that did not read as a story (see failures)",
+                "failed": "Pages that could not be fetched (see failures)",
                 "message": "Why the run failed or was interrupted, or who held the lock",
+                "outlet": "The outlet crawled (each outlet of a crawl has a run of its own)",
             },
         },
         "failures": {
@@ -151,31 +199,59 @@ def database_metadata() -> dict[str, Any]:
             "facets": ["source", "stage", "kind"],
             "sort_desc": "id",
             "columns": {
+                "id": "Row id",
+                "run_id": "The run that met it (runs.id)",
+                "url": "A story's canonical URL, or the listing, feed or archive fetched",
+                "source": "The outlet",
+                "lang": "The story's language code, when it was a story page",
+                "article_id": "The outlet's id for the story, when it was a story page",
+                "section": "The section the story was listed in",
+                "listed_at": f"The listing's or feed's time for that story, {_UTC}",
                 "stage": "fetch (no usable answer), parse (not a story), validate (lacks what "
                 "a story needs)",
-                "kind": "A short cause: http_404, no_body, no_written_time, ...",
-                "occurred_at": f"{_UTC}",
+                "kind": "A short cause: http_404, network, no_body, no_written_time, ...",
+                "reason": "The cause in words",
+                "occurred_at": _UTC,
             },
         },
         "feeds": {
             "title": "Export feeds",
             "description": "Where each named export feed (`newsmon export --feed`) stands.",
+            "columns": {
+                "name": "The --feed name",
+                "position": "The newest revision (revisions.id) it has delivered",
+                "exported_at": f"Its last complete export, {_UTC}",
+                "rows": "Rows in that export",
+                "filters": "The selection it was first exported with, as JSON; empty for a "
+                "feed made by newsmon 0.1.0 until its next export",
+            },
         },
         "watches": {
             "title": "Watches",
             "description": "Standing searches (`newsmon watch add`): stories matching one are "
             "sent to its channels.",
             "columns": {
+                "id": "Row id",
+                "name": "The watch's name, unique",
                 "search": "A full-text query, as `newsmon search` takes it",
+                "outlet": "Only stories of this outlet; empty for every outlet",
+                "section": "Only stories of this section; empty for every section",
                 "notify_on": "new (new stories), updated (later revisions), or all",
-                "position": "The newest revision (revisions.id) already matched",
                 "created_at": _UTC,
+                "position": "The newest revision (revisions.id) already matched",
             },
         },
         "watch_channels": {
             "title": "Watch channels",
-            "description": "Where each watch sends. The URL may hold a token or a password: "
-            "here it always reads as empty; `shown` has it masked.",
+            "description": "Where each watch sends.",
+            "columns": {
+                "id": "Row id",
+                "watch_id": "The watch (watches.id)",
+                "url": "As given: an Apprise URL, or env:NAME or file:PATH to read it from. A "
+                "URL may hold a token or a password: here it always reads as empty, but it is "
+                "stored as given, and any program that reads the database file reads it",
+                "shown": "The same with its secrets masked, as every listing shows it",
+            },
         },
         "alerts": {
             "title": "Alerts",
@@ -184,9 +260,14 @@ def database_metadata() -> dict[str, Any]:
             "facets": ["status"],
             "sort_desc": "id",
             "columns": {
+                "id": "Row id",
+                "channel_id": "The channel it is owed to (watch_channels.id)",
+                "revision_id": "The revision that matched (revisions.id)",
                 "status": "pending or sent",
-                "tries": "Notifications carrying it that the channel did not accept",
                 "matched_at": _UTC,
+                "tries": "Notifications carrying it that the channel did not accept",
+                "notification_id": "The notification the channel accepted with it "
+                "(notifications.id)",
             },
         },
         "notifications": {
@@ -195,10 +276,20 @@ def database_metadata() -> dict[str, Any]:
             "facets": ["accepted"],
             "sort_desc": "id",
             "columns": {
+                "id": "Row id",
+                "channel_id": "The channel it went to (watch_channels.id)",
                 "run_id": "The crawl's run that sent it; empty when `newsmon alerts send` did",
                 "attempted_at": _UTC,
+                "accepted": "1 when the channel accepted it, else 0",
+                "stories": "How many alerts it carried",
                 "error": "Why the channel did not accept it, secrets masked",
             },
+        },
+        "newsmon_demo": {
+            "title": "Demo",
+            "description": "In the demo's database only: it marks one `newsmon demo` made, "
+            "which the next `newsmon demo` may replace.",
+            "columns": {"made_at": _UTC, "note": "What made it"},
         },
         **{name: {"hidden": True} for name in HIDDEN},
     }
