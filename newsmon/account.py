@@ -13,6 +13,17 @@ from newsmon.kinds import PageKind, RunStatus, Stage
 PREFIX = "newsmon/"
 # Why the database stopped taking writes during the run (set by newsmon.db.crawl).
 DATABASE_ERROR = f"{PREFIX}database_error"
+# An outlet's count of unexpected errors (exceptions in reading its pages, in storing its
+# stories); and of Scrapy's spider exceptions (counted for the whole crawl), how many some
+# outlet's page raised. The others (in reading the start requests) count against every outlet.
+ERRORS = "errors"
+ATTRIBUTED_ERRORS = f"{PREFIX}attributed_errors"
+SPIDER_EXCEPTIONS = "spider_exceptions/count"
+# An outlet's pages asked for and not yet answered (set by the spider), and whether it has asked
+# for all it will but what those pages lead to: a time limit cut short only the outlets whose
+# pages were still open.
+PAGES_OPEN = "run/pages_open"
+ALL_ASKED = "run/all_asked"
 
 
 def key(outlet: str, name: str) -> str:
@@ -107,6 +118,10 @@ class DriftLimits:
     ratio: float
 
 
+def _all_answered(s: _Stats) -> bool:
+    return bool(s.get(ALL_ASKED)) and s.n(PAGES_OPEN) == 0
+
+
 def judge(
     stats: Mapping[str, Any],
     outlet: str,
@@ -120,6 +135,8 @@ def judge(
     counted, not fatal; a blocked index page, a layout that no longer parses, or a run cut short
     is."""
     finish = stats.get("finish_reason")
+    if finish == "closespider_timeout" and _all_answered(_Stats(stats, outlet)):
+        finish = "finished"  # the time limit came after this outlet's work was done
     if database_error := stats.get(DATABASE_ERROR):
         return Verdict(
             RunStatus.FAILED,
@@ -171,10 +188,12 @@ def judge(
             f"parse: {found}; e.g. {samples}",
         )
 
-    errors = sum(int(v) for k, v in stats.items() if k.startswith("spider_exceptions/"))
+    unattributed = int(stats.get(SPIDER_EXCEPTIONS, 0)) - int(stats.get(ATTRIBUTED_ERRORS, 0))
+    errors = s.n(ERRORS) + max(unattributed, 0)
     if errors:
         return Verdict(
-            RunStatus.FAILED, f"{errors} unexpected error(s) while reading pages; see the log"
+            RunStatus.FAILED,
+            f"{errors} unexpected error(s) while reading pages or storing stories; see the log",
         )
     if sum(s.n(f"pages/{kind}") for kind in PageKind if kind.is_index) == 0:
         return Verdict(RunStatus.FAILED, "no index page (listing, feed) could be read")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Any
 
 import click
@@ -176,8 +175,10 @@ def crawl(
     except SettingError as exc:
         raise click.BadParameter(str(exc), param_hint="'-s' / '--set'") from None
     if log_file:
+        from newsmon.logs import open_log
+
         try:
-            Path(log_file).open("a").close()
+            open_log(log_file).close()  # made private now, before anything is written to it
         except OSError as exc:
             raise click.BadParameter(
                 f"cannot write {log_file}: {exc.strerror}", param_hint="'--log-file'"
@@ -312,7 +313,17 @@ def migrate(db: str) -> None:
     help="Allow other machines to connect; turns off arbitrary SQL. Put authentication and a "
     "reverse proxy in front.",
 )
-def serve(db: str, config: str | None, host: str, port: int, public: bool) -> None:
+@click.option(
+    "--allow-host",
+    "allow_hosts",
+    multiple=True,
+    metavar="NAME",
+    help="Also answer requests for NAME, a reverse proxy's public name (repeatable; needs "
+    "--public). Any other name is refused.",
+)
+def serve(
+    db: str, config: str | None, host: str, port: int, public: bool, allow_hosts: tuple[str, ...]
+) -> None:
     """Browse, search and compare revisions in a web browser: Datasette on the database,
     read-only (a crawl may write meanwhile), with newsmon's story pages.
 
@@ -321,7 +332,7 @@ def serve(db: str, config: str | None, host: str, port: int, public: bool) -> No
     from newsmon.config import ConfigError, find, load
     from newsmon.db.checks import Access, DatabaseProblem
     from newsmon.db.engine import open_engine, sqlite_path
-    from newsmon.web.serve import CannotListen, datasette, listen, not_private
+    from newsmon.web.serve import CannotListen, Hosts, allowed_host, datasette, listen, not_private
     from newsmon.web.serve import serve as run
 
     path = sqlite_path(db)
@@ -329,6 +340,10 @@ def serve(db: str, config: str | None, host: str, port: int, public: bool) -> No
         raise click.BadParameter(f"{db}: serving needs an SQLite file", param_hint="'--db'")
     if not public and (refusal := not_private(host)) is not None:
         raise click.BadParameter(refusal, param_hint="'--host'")
+    try:
+        allowed = frozenset(allowed_host(name, public=public) for name in allow_hosts)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--allow-host'") from None
     try:
         open_engine(db, Access.READ).dispose()
     except DatabaseProblem as exc:
@@ -345,7 +360,8 @@ def serve(db: str, config: str | None, host: str, port: int, public: bool) -> No
         raise click.BadParameter(str(exc), param_hint=f"'--{exc.option}'") from None
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"newsmon: serving {path} at http://{shown}:{port}/ (Ctrl-C stops)", err=True)
-    if not run(datasette(path, config=config, public=public), sock):
+    hosts = Hosts(listen=host, allowed=allowed, public=public)
+    if not run(datasette(path, config=config, public=public), sock, hosts):
         raise click.ClickException("the web server could not start; see the error above")
 
 

@@ -106,8 +106,8 @@ def _check_scope(
     required=True,
     metavar="URL",
     help="Where to send (repeatable): an Apprise URL (mailto://, slack://, discord://, "
-    "tgram://, ntfy://, json://, ...), or env:NAME or file:PATH to read it from, keeping the "
-    "secret out of the database and the shell's history.",
+    "tgram://, ntfy://, json://, ...), kept in a private file beside the database (never in "
+    "it), or env:NAME or file:PATH to read it from, keeping it out of the shell's history too.",
 )
 @click.option("--outlet", type=NAME, metavar="NAME", help="Only stories of this outlet.")
 @click.option("--section", type=NAME, help="Only stories of this section (Politics, or Po).")
@@ -142,6 +142,7 @@ def add(
 ) -> None:
     """Add watch NAME: stories matching --search are sent to each --notify channel."""
     from newsmon.alerts.channels import readable_by_others
+    from newsmon.alerts.secret_store import SecretError
     from newsmon.alerts.watches import NewWatch, WatchError, add
     from newsmon.db.engine import Access
     from newsmon.instants import now, parse_user_instant
@@ -171,6 +172,8 @@ def add(
             add(engine, new, now())
         except WatchError as exc:
             raise click.BadParameter(str(exc), param_hint="'NAME'") from None
+        except SecretError as exc:
+            raise click.ClickException(str(exc)) from None
     where = ", ".join(c.shown for c in channels)
     since = f"stored since {format_instant(begins)}" if begins else "stored from now on"
     kinds = {"all": "new and changed", "new": "new", "updated": "changed"}[notify_on]
@@ -234,6 +237,7 @@ def test(name: str, db: str) -> None:
 
     from newsmon.alerts.channels import send
     from newsmon.alerts.message import compose_test
+    from newsmon.alerts.secret_store import store_of
     from newsmon.alerts.watches import WatchError, find
 
     with database(db) as engine, Session(engine) as session:
@@ -243,9 +247,10 @@ def test(name: str, db: str) -> None:
             raise click.BadParameter(str(exc), param_hint="'NAME'") from None
         targets = [(c.url, c.shown) for c in found.channels]
         search = found.search
+        store = store_of(engine)
     failed = 0
     for given, shown in targets:
-        error = send(given, *compose_test(name, search, shown))
+        error = send(given, *compose_test(name, search, shown), store)
         if error is None:
             click.echo(f"sent to {shown}")
         else:

@@ -6,6 +6,7 @@ one exception is a feed's position, which `export --feed` and `feeds reset` writ
 
 from __future__ import annotations
 
+import re
 import shlex
 import sqlite3
 import sys
@@ -242,7 +243,7 @@ def search(db: str, query_text: str, limit: int, fmt: str) -> None:
 
     QUERY is SQLite FTS5 syntax: words (all must match), "a phrase", OR, NOT, prefix*.
     """
-    from newsmon.output import write_records
+    from newsmon.output import visible, write_records
     from newsmon.records import STORY_COLUMNS
     from newsmon.search import search as best_matches
 
@@ -256,11 +257,16 @@ def search(db: str, query_text: str, limit: int, fmt: str) -> None:
         return
     if not hits:
         click.echo("no stories match")
+    # What the page says is shown, not obeyed (`visible`); between the snippet's own marks.
+    marks = re.compile("(" + "|".join(map(re.escape, mark)) + ")")
     for rank, hit in enumerate(hits, 1):
         story = hit.story
-        title = click.style(story["title"], bold=True) if color else story["title"]
-        click.echo(f"{rank:>2}. {story['article_id']}  {_when(story['written_at'])}  {title}")
-        click.echo("    " + " ".join(hit.snippet.split()))
+        title = visible(story["title"])
+        title = click.style(title, bold=True) if color else title
+        shown = f"{visible(story['article_id'])}  {_when(story['written_at'])}  {title}"
+        click.echo(f"{rank:>2}. {shown}")
+        snippet = "".join(p if p in mark else visible(p) for p in marks.split(hit.snippet))
+        click.echo("    " + " ".join(snippet.split()))
 
 
 @click.command()
@@ -277,8 +283,11 @@ def search(db: str, query_text: str, limit: int, fmt: str) -> None:
 def show(db: str, ident: str, lang: str | None, outlet: tuple[str, ...], show_diff: bool) -> None:
     """Show a story (by its outlet's id for it, such as a KBS Seq_Code, by any of its URLs, or
     by @N as `newsmon articles` lists a story whose id is a URL) and its revision history."""
+    from itertools import pairwise
+
     from newsmon import query
     from newsmon.diff import Change, word_diff
+    from newsmon.output import visible
     from newsmon.search import QueryError
 
     with database(db) as engine:
@@ -292,7 +301,8 @@ def show(db: str, ident: str, lang: str | None, outlet: tuple[str, ...], show_di
     if history is None:
         raise click.ClickException(f"no story {ident} in {db}")
     color = color_wanted(sys.stdout)
-    s = history.story
+    # What the page says is shown, not obeyed (`visible`): the record keeps it as published.
+    s = {k: visible(v) if isinstance(v, str) else v for k, v in history.story.items()}
     click.echo(click.style(s["title"], bold=True) if color else s["title"])
     click.echo(s["url"])
     facts = [
@@ -309,7 +319,11 @@ def show(db: str, ident: str, lang: str | None, outlet: tuple[str, ...], show_di
             click.echo(f"{name:>9}: {value}")
     click.echo("\n" + s["body"] + "\n")
     click.echo(f"{len(history.revisions)} revision(s):")
-    for rev in history.revisions:
+    revisions = [
+        {k: visible(v) if isinstance(v, str) else v for k, v in rev.items()}
+        for rev in history.revisions
+    ]
+    for rev in revisions:
         updated = _when(rev["updated_at"]) or "-"
         click.echo(
             f"  {rev['revision']:>2}  {rev['kind']:<11}  updated {updated:<20}  "
@@ -323,7 +337,7 @@ def show(db: str, ident: str, lang: str | None, outlet: tuple[str, ...], show_di
             click.style(text, fg="red" if change is Change.REMOVED else "green") if color else text
         )
 
-    for old, new in zip(history.revisions, history.revisions[1:], strict=False):
+    for old, new in pairwise(revisions):
         click.echo(f"\nrevision {old['revision']} -> {new['revision']} ({new['kind']}):")
         changed = False
         for field in ("title", "body", "summary"):

@@ -54,3 +54,14 @@ class AlertStatus(enum.StrEnum):
 
     PENDING = "pending"  # matched, not yet accepted by the channel (never tried, or failing)
     SENT = "sent"  # the channel accepted a notification that carried it
+
+
+class FailureKind(enum.StrEnum):
+    """Kinds of failed page that name no one field or fetch error: what a hostile or broken
+    page does. (A field that could not be read is `no_<field>` or `bad_<field>`; a fetch that
+    failed is named by its error, `timeout`, `http_404`.)"""
+
+    TOO_DEEP = "too_deep"  # structured data nested deeper than any page's needs
+    BAD_TEXT = "bad_text"  # text that is no Unicode (a lone surrogate): no database stores it
+    URL_TOO_LONG = "url_too_long"  # longer than Scrapy's URLLENGTH_LIMIT: never fetched
+    UNEXPECTED = "unexpected_error"  # newsmon failed reading it (a bug): its run fails too

@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, Self, TextIO
 
@@ -17,9 +18,10 @@ from scrapy.exceptions import CloseSpider, NotConfigured
 from scrapy.http import Response
 from sqlalchemy import Connection, update
 from sqlalchemy.exc import DBAPIError
+from twisted.python.failure import Failure
 
 from newsmon import signals as newsmon_signals
-from newsmon.account import Counts, DriftLimits, Verdict, judge, key, summary_line
+from newsmon.account import ERRORS, Counts, DriftLimits, Verdict, judge, key, summary_line
 from newsmon.crawl_settings import SettingError, check_newsmon_settings
 from newsmon.db.crawl import CrawlDatabase
 from newsmon.db.engine import Access, open_engine
@@ -28,9 +30,11 @@ from newsmon.db.store import record_failure
 from newsmon.instants import format_instant
 from newsmon.instants import now as _now
 from newsmon.items import PageFailure, Story
-from newsmon.kinds import RunStatus, Stage
+from newsmon.kinds import FailureKind, RunStatus, Stage
 from newsmon.lock import CrawlLock
 from newsmon.logs import PRINTED
+from newsmon.masking import mask_url, mask_urls, mask_values
+from newsmon.output import visible
 from newsmon.pipelines import Unstored
 
 logger = logging.getLogger(__name__)
@@ -74,6 +78,7 @@ class RunLedger:
         connect(ledger.spider_closed, signal=signals.spider_closed)
         connect(ledger.page_failed, signal=newsmon_signals.page_failed)
         connect(ledger.item_dropped, signal=signals.item_dropped)
+        connect(ledger.item_error, signal=signals.item_error)
         return ledger
 
     @property
@@ -83,7 +88,10 @@ class RunLedger:
     # --- start ---------------------------------------------------------------------------------
 
     def spider_opened(self, spider: Spider) -> None:
-        arguments: Mapping[str, dict[str, Any]] = getattr(spider, "arguments", {})
+        # The ledger is for people (the web UI shows it): a feed URL's token is masked.
+        arguments: Mapping[str, dict[str, Any]] = {
+            outlet: mask_values(args) for outlet, args in getattr(spider, "arguments", {}).items()
+        }
         started = _now()
         if not self.lock.acquire():
             message = f"{self.lock.holder()} holds the lock on this database"
@@ -133,6 +141,9 @@ class RunLedger:
     # --- during --------------------------------------------------------------------------------
 
     def page_failed(self, failure: PageFailure) -> None:
+        # Recorded, logged and quoted in the run's verdict for people: a token in the URL of the
+        # page (a feed's `?apikey=`), or in the reason, is masked.
+        failure = replace(failure, url=mask_url(failure.url), reason=mask_urls(failure.reason))
         outlet = failure.source or ""
         self.failures.setdefault(outlet, []).append(failure)
         try:
@@ -168,6 +179,31 @@ class RunLedger:
                 )
             )
 
+    def item_error(
+        self, item: Any, response: Response | None, spider: Spider, failure: Failure
+    ) -> None:
+        """An exception no pipeline expected while storing a story (a bug): Scrapy logs it and
+        drops the story. It is a recorded failure instead, retried on the re-check schedule
+        rather than lost without a word, and it fails its own outlet's run."""
+        if not isinstance(item, Story):
+            return
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value(key(item.source, ERRORS))
+        said = failure.getErrorMessage()
+        self.page_failed(
+            PageFailure(
+                url=item.url,
+                stage=Stage.VALIDATE,
+                kind=FailureKind.UNEXPECTED,
+                reason=f"{failure.type.__name__}{': ' + said if said else ''}",
+                source=item.source,
+                lang=item.lang,
+                article_id=item.article_id,
+                section=item.section,
+                listed_at=item.listed_at,
+            )
+        )
+
     # --- end -----------------------------------------------------------------------------------
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
@@ -191,6 +227,8 @@ class RunLedger:
                     hosts=site.hosts if site else (),
                     drift_hint=site.drift_hint if site else "",
                 )
+                # It may quote an index page's URL (an unreadable feed's).
+                verdict = replace(verdict, message=mask_urls(verdict.message))
                 statuses.append(verdict.status)
                 self._set(outlet, "run/status", verdict.status)
                 self._set(outlet, "run/message", verdict.message)
@@ -277,7 +315,8 @@ def _say(line: str, stream: TextIO) -> None:
     the ledger closing the other outlets' runs, nor does it make a traceback: what is still to
     be printed there goes nowhere, and the crawl exits as its runs went."""
     try:
-        print(line, file=stream, flush=True)
+        # A verdict may quote a page (a URL, a reason): shown, not obeyed (`visible`).
+        print(visible(line), file=stream, flush=True)
     except BrokenPipeError:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, stream.fileno())

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from newsmon.db.models import ChannelRow, NotificationRow, RunRow, WatchRow
 from newsmon.instants import format_instant
-from newsmon.output import counted, table
+from newsmon.output import counted, table, visible
 
 COLUMNS = (
     "run",
@@ -75,16 +75,17 @@ def show_run(engine: Engine, run_id: int) -> bool:
         if run is None:
             return False
         arguments = json.loads(run.arguments or "{}")
-        message = f": {run.message}" if run.message else ""
+        # A message may quote a page (a URL, a reason): shown, not obeyed (`visible`).
+        message = f": {visible(run.message)}" if run.message else ""
         click.echo(f"run {run.id} ({run.outlet or '-'}): {run.status}{message}")
         click.echo(
             f"  started  {_when(run.started_at)}, ended {_when(run.ended_at)} "
             f"({_took(run)}), pid {run.pid}"
         )
-        click.echo(
-            "  arguments "
-            + ", ".join(f"{k}={v}" for k, v in sorted(arguments.items()) if v not in (None, False))
+        shown = ", ".join(
+            f"{k}={v}" for k, v in sorted(arguments.items()) if v not in (None, False)
         )
+        click.echo(f"  arguments {visible(shown)}")
         click.echo(
             f"  pages {run.pages}; new {run.new}, updated {run.updated}, unchanged "
             f"{run.unchanged}, dropped {run.dropped}, failed {run.failed}"

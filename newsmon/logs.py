@@ -10,19 +10,32 @@ run's summary. Scrapy's log (requests, middlewares, stats dumps) is for debuggin
 
 With `--log-file`, standard error shows only newsmon's verdict, which the run ledger prints
 itself. An idle cron run writes two lines to the file: the run starting and its summary.
+
+No secret is written, at any verbosity: the HTTP libraries that send notifications (urllib3,
+requests, Apprise) are never written, since their lines carry request paths where Discord,
+Telegram, Slack and ntfy keep a channel's secret; every line has the URLs in it masked (a user
+part, `?apikey=` and the like: `newsmon.masking`); and a log file newsmon makes is readable by
+its owner only (0600).
 """
 
 from __future__ import annotations
 
+import io
 import logging
+import os
 import sys
 import time
 
 from newsmon.instants import SQL_FORMAT
+from newsmon.masking import mask_urls
+from newsmon.output import visible
 
 # A record of something the run ledger has printed already (the summary, a verdict): written to
 # a log file, not a second time to the terminal.
 PRINTED = "newsmon_printed"
+# Loggers never written (see above), with their children.
+SILENCED = ("urllib3", "requests", "apprise")
+LOG_FILE_MODE = 0o600
 
 
 def _own(record: logging.LogRecord) -> bool:
@@ -36,6 +49,8 @@ class _Levels(logging.Filter):
         self.terminal = terminal
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.split(".", 1)[0] in SILENCED:
+            return False
         if self.terminal and getattr(record, PRINTED, False):
             return False
         if self.verbose >= 2 or record.name == "py.warnings":
@@ -56,7 +71,10 @@ class _Format(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         head = self.formatTime(record, self.datefmt)
-        text = super().format(record)  # the message, with a traceback if there is one
+        # The message, with a traceback if there is one; URLs in it masked.
+        text = mask_urls(super().format(record))
+        # A page's title, URL or reason in it is shown, not obeyed by a terminal (`visible`).
+        text = visible(text)
         if _own(record) and record.levelno == logging.INFO:
             return f"{head} {text}"
         return f"{head} {record.levelname} {record.name}: {text}"
@@ -71,6 +89,21 @@ class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
         super().emit(record)
 
 
+def open_log(path: str) -> io.TextIOWrapper:
+    """`path` open for appending; made, when missing, readable by its owner only: the mode is
+    given to os.open (the umask can only take permissions away). A file that exists keeps its
+    mode. OSError when it cannot be written."""
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, LOG_FILE_MODE)
+    return os.fdopen(fd, "a", encoding="utf-8")
+
+
+class _PrivateFile(logging.FileHandler):
+    """A log file made by `open_log`."""
+
+    def _open(self) -> io.TextIOWrapper:
+        return open_log(self.baseFilename)
+
+
 def configure(verbose: int, log_file: str | None) -> None:
     """Install newsmon's handlers on the root logger (Scrapy is told not to install its own)."""
     root = logging.getLogger()
@@ -83,7 +116,7 @@ def configure(verbose: int, log_file: str | None) -> None:
     logging.getLogger("py.warnings").setLevel(logging.WARNING)
     handlers: list[logging.Handler] = []
     if log_file:
-        handlers.append(logging.FileHandler(log_file, encoding="utf-8"))
+        handlers.append(_PrivateFile(log_file, encoding="utf-8"))
         handlers[-1].addFilter(_Levels(max(verbose, 1), terminal=False))
     else:
         handlers.append(_Stderr())

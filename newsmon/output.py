@@ -10,8 +10,8 @@ import csv
 import json
 import os
 import re
+import secrets
 import shutil
-import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -34,6 +34,26 @@ def counted(n: int, one: str, many: str | None = None) -> str:
 def plain(value: Any) -> Any:
     """Instants in newsmon's one form (`2026-11-27T10:14:05Z`); everything else as it is."""
     return format_instant(value) if isinstance(value, datetime) else value
+
+
+# What a terminal obeys rather than shows, in text from a page: C0 controls but for a newline
+# and a tab (ESC starts the sequences that set the window's title, write the clipboard through
+# OSC 52, clear the screen), DEL, C1 controls (CSI among them), and the marks that reorder text
+# (embeddings, overrides, isolates: `\u202e` shows `exe.gnp` as `png.exe`). And lone
+# surrogates, which cannot be written to a terminal at all.
+_UNSEEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def visible(text: str) -> str:
+    """`text` for a terminal or a log: what a terminal would obey is shown escaped as Python
+    writes it (`\\x1b`, `\\u202e`); the rest is left as it is. Only what is shown: the record
+    and exports keep the text as published."""
+    return _UNSEEN.sub(_escaped, text)
 
 
 def neutralise(value: Any) -> Any:
@@ -155,7 +175,7 @@ def table(rows: Sequence[Sequence[str]], *, width: int | None = None) -> str:
     if not rows:
         return ""
     # One line per row: a tab or newline inside a cell would break the columns.
-    rows = [[_SPACES.sub(" ", cell) for cell in row] for row in rows]
+    rows = [[visible(_SPACES.sub(" ", cell)) for cell in row] for row in rows]
     width = width or shutil.get_terminal_size((120, 24)).columns
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     lines = []
@@ -172,10 +192,8 @@ def atomic_file(path: Path, *, bom: bool = False) -> Iterator[TextIO]:
     """A text file that appears whole at `path` when the block succeeds, and not at all when it
     fails: written beside it, then renamed over it."""
     path = Path(os.path.realpath(path))  # through a symlink to the file it names
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    fd, temp = _create_beside(path)
     try:
-        # mkstemp makes the file private; give it the mode a plain open() would have.
-        os.fchmod(fd, _mode_for(path))
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
             if bom:
                 out.write(BOM)
@@ -184,15 +202,29 @@ def atomic_file(path: Path, *, bom: bool = False) -> Iterator[TextIO]:
             os.fsync(out.fileno())
         os.replace(temp, path)
     except BaseException:
-        Path(temp).unlink(missing_ok=True)
+        temp.unlink(missing_ok=True)
         raise
 
 
-def _mode_for(path: Path) -> int:
-    """The replaced file's mode, or what the umask allows a new file."""
+def _create_beside(path: Path) -> tuple[int, Path]:
+    """A new file beside `path`, open for writing, with the mode the file it replaces has, or
+    else the one a plain open() would give it. The mode goes to os.open, which applies the
+    umask itself: reading the umask means setting it, for every thread of the process at once.
+    """
     try:
-        return path.stat().st_mode & 0o777
+        mode = path.stat().st_mode & 0o777
     except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+        mode = None
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+    for _ in range(100):  # a name taken (a leftover of a killed export) is passed over
+        temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
+        try:
+            fd = os.open(temp, flags, 0o666 if mode is None else 0o600)
+        except FileExistsError:
+            continue
+        if mode is not None:
+            # The replaced file's mode, as it is: a private file stays private, a shared one
+            # shared (fchmod is not subject to the umask).
+            os.fchmod(fd, mode)
+        return fd, temp
+    raise FileExistsError(f"no free temporary name beside {path}")

@@ -15,7 +15,9 @@ from newsmon.account import key
 from newsmon.db.crawl import CrawlDatabase
 from newsmon.db.store import Outcome, record_story
 from newsmon.instants import format_instant, now
-from newsmon.items import Story
+from newsmon.items import STORY_FIELDS, Story
+from newsmon.kinds import FailureKind
+from newsmon.sites.text import LONE_SURROGATE
 
 logger = logging.getLogger(__name__)
 # What a story's page brought that `-v` tells of: a change to the record. The others (no
@@ -41,13 +43,22 @@ EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
 
 
 class ValidatePipeline:
-    """Fills what the page left out from what the listing said, and refuses partial stories
-    and times that cannot be right: before 1990, or later than now (a story is retried on the
-    re-check schedule, so a site whose clock runs a little fast loses nothing)."""
+    """Fills what the page left out from what the listing said, and refuses text that is no
+    Unicode, partial stories and times that cannot be right: before 1990, or later than now (a
+    story is retried on the re-check schedule, so a site whose clock runs a little fast loses
+    nothing)."""
 
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, Story):
             return item
+        for name in STORY_FIELDS:
+            value = getattr(item, name)
+            # (stored, it would fail between the pipelines, and the story vanish unrecorded)
+            if isinstance(value, str) and (bad := LONE_SURROGATE.search(value)):
+                raise InvalidStory(
+                    FailureKind.BAD_TEXT,
+                    f"{name} holds {bad.group()!a}, half of a UTF-16 pair, which is no text",
+                )
         if item.written_at is None:
             if item.listed_at is None:
                 raise InvalidStory(

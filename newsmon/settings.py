@@ -42,11 +42,21 @@ ITEM_PIPELINES = {
     "newsmon.pipelines.StorePipeline": 800,
 }
 DOWNLOADER_MIDDLEWARES = {
+    # First of all (Scrapy's own start at 50): no request leaves its outlet's hosts and ports,
+    # not even for a robots.txt.
+    "newsmon.middlewares.OriginGuard": 10,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "newsmon.middlewares.RetryAfterMiddleware": 550,
     "newsmon.middlewares.RobotsUnavailableGuard": 540,
-    "newsmon.middlewares.OffsiteRedirectGuard": 650,
 }
+# A download slot per server (host and port), and a scheduler queue that hands the downloader
+# only what a server can start now: one slow outlet does not hold the others up.
+DOWNLOADER = "newsmon.slots.OriginDownloader"
+SCHEDULER_PRIORITY_QUEUE = "newsmon.slots.FairQueue"
+# A server's requests wait in the scheduler now, not in the downloader's queue: first in, first
+# out, so stories are fetched (and stored, and alerted on) in the order their index page lists
+# them, newest first. (Scrapy's default takes the last in first.)
+SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
 EXTENSIONS = {
     # Extensions connect to signals in this order. The database's owner first, so it is open
     # when the others use it; the progress display before the ledger, so it is gone when the
@@ -61,12 +71,13 @@ EXTENSIONS = {
 # story page (nor is loading their handlers worth a cron run's start-up).
 DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}
 
-# Politeness: one request at a time per host, spaced out and slowed further when the site is.
+# Politeness: one request at a time per server, spaced out and slowed further when the site is.
 USER_AGENT = f"newsmon/{__version__} (news monitoring crawler; +{__url__})"
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS_PER_DOMAIN = 1
-# Few requests waiting in the downloader, so a stop (a signal, --max-time) drains quickly.
-CONCURRENT_REQUESTS = 2
+# Servers read at once. The downloader holds no more of a server's requests than it runs at
+# once (newsmon.slots.FairQueue), so a stop (a signal, --max-time) still drains quickly.
+CONCURRENT_REQUESTS = 8
 DOWNLOAD_DELAY = 1.0
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0

@@ -199,6 +199,170 @@ FAULTS = (
         "reader errs; the database stays under 20 MB and the log under 5 MB.",
         ("tests/test_soak.py::test_routine_runs_lose_and_double_nothing",),
     ),
+    Fault(
+        "A hostile page beside a harmless outlet in one crawl: JSON-LD nested 200,000 deep, a "
+        "feed pubDate in the year 99999999999999999999, a Written time no datetime holds, a lone "
+        "surrogate in JSON-LD, a story URL of 3,000 characters; an unexpected error",
+        "Each fails only its own story, recorded as `too_deep`, `bad_written_at`, `bad_text` or "
+        "`url_too_long` (a feed entry's time out of range loses only that time); every run is ok "
+        "(exit 0). An unexpected error fails only the run of the outlet whose page raised it, "
+        "and its page is recorded as `unexpected_error`.",
+        (
+            "tests/test_hostile_pages.py::test_hostile_pages_fail_only_their_own_stories",
+            "tests/test_faults.py::test_a_hostile_kbs_page_fails_only_its_story",
+            "tests/test_hostile_pages.py::test_json_ld_nested_too_deep_fails_its_story",
+            "tests/test_hostile_pages.py::test_times_out_of_range_are_bad_times",
+            "tests/test_hostile_pages.py::test_a_feed_entry_s_time_out_of_range_loses_only_that_time",
+            "tests/test_hostile_pages.py::test_kbs_times_out_of_range_are_bad_times",
+            "tests/test_hostile_pages.py::test_text_holding_a_lone_surrogate_fails_its_story",
+            "tests/test_hostile_pages.py::test_a_story_url_longer_than_scrapy_takes_is_a_recorded_failure",
+            "tests/test_hostile_pages.py::test_an_unexpected_error_counts_against_its_own_outlet_only",
+            "tests/test_hostile_pages.py::test_a_story_no_pipeline_could_store_is_a_recorded_failure",
+        ),
+    ),
+    Fault(
+        "Titles, URLs and reasons holding terminal escapes (set the title, OSC 52 to write the "
+        "clipboard, clear the screen, C1 controls) and direction overrides",
+        "Stored and exported exactly; shown escaped (`\\x1b`, `\\u202e`) by `crawl -v`, "
+        "`--log-file`, `articles`, `show`, `search` and `runs`.",
+        (
+            "tests/test_hostile_pages.py::test_page_text_reaches_a_terminal_shown_not_obeyed",
+            "tests/test_hostile_pages.py::test_exports_keep_page_text_exact",
+            "tests/test_hostile_pages.py::test_log_lines_show_page_text_not_obey_it",
+        ),
+    ),
+    Fault(
+        "Requests to the web UI for another Host (a page elsewhere whose name resolves to this "
+        "machine: DNS rebinding), or forwarded by a reverse proxy to a server without --public",
+        "Refused with 400 and one line saying why, on every page, JSON and CSV; the address "
+        "served, localhost on loopback, and names given with --allow-host are answered.",
+        (
+            "tests/test_web.py::test_serve_answers_only_requests_for_its_own_address",
+            "tests/test_web.py::test_serve_refuses_what_a_proxy_forwarded_without_public",
+            "tests/test_web.py::test_allow_host_answers_a_reverse_proxy_s_name",
+        ),
+    ),
+    Fault(
+        "Stories whose title, summary, byline or body a spreadsheet would run as a formula "
+        "(`=HYPERLINK(...)`, `-2+3+cmd|...`, `@SUM(...)`, a leading tab), downloaded as CSV "
+        "from the web UI",
+        "Every CSV (table, view, row, canned and arbitrary query, streamed) prefixes the cell "
+        "with `'`, as newsmon's exports do; the JSON keeps it exact.",
+        (
+            "tests/test_web.py::test_csv_downloads_neutralise_formulas",
+            "tests/test_web.py::test_json_keeps_formula_looking_values_exact",
+        ),
+    ),
+    Fault(
+        "Another site framing the web UI (clickjacking); a browser sniffing a CSV or JSON "
+        "answer as HTML; a visitor reading the server's folders from /-/databases.json or "
+        "/-/metadata.json",
+        "Every answer says nosniff and may not be framed (X-Frame-Options, CSP frame-ancestors), "
+        "and Chromium refuses the frame while the UI's pages work under the policy; no page "
+        "shows the database's or the config's folder.",
+        (
+            "tests/test_web.py::test_every_answer_says_nosniff_and_may_not_be_framed",
+            "tests/test_browser.py::test_no_other_site_can_frame_the_ui",
+            "tests/test_browser.py::test_pages_work_under_the_content_security_policy",
+            "tests/test_web.py::test_no_answer_shows_where_the_files_are",
+        ),
+    ),
+    Fault(
+        "Stories costly to compare: 3,000 words with a change every 50, and 50,000 words made "
+        "to cost a diff the most, on the story page and in alerts to several channels",
+        "Compared in a bounded number of steps (texts beyond the bound: both versions shown "
+        "whole, saying so); the page's diff runs off the event loop, so other requests answer "
+        "at once; alerts compare each revision once, and a channel still being prepared when "
+        "NEWSMON_ALERTS_MAX_TIME runs out is left for the next run.",
+        (
+            "tests/test_diff.py::test_a_long_story_with_many_changes_costs_little",
+            "tests/test_diff.py::test_texts_beyond_the_bounds_are_shown_whole_and_say_so",
+            "tests/test_web.py::test_a_story_too_large_to_compare_shows_both_versions",
+            "tests/test_web.py::test_a_costly_story_page_holds_up_no_other_request",
+            "tests/test_alerts.py::test_long_stories_are_compared_once_for_every_channel",
+            "tests/test_alerts.py::test_the_time_for_alerts_holds_while_finding_what_changed",
+        ),
+    ),
+    Fault(
+        "Headlines and bodies holding chat mentions (`@everyone`, `@here`, `<@&role>`, `<@id>`)",
+        "Sent with a zero-width space after the `@`, `#` or `!`: they look the same and ping "
+        "no one.",
+        ("tests/test_alerts.py::test_mentions_in_a_story_ping_no_one",),
+    ),
+    Fault(
+        "Readers of the database file hunting for channel secrets (`sqlite3`, Datasette without "
+        "newsmon's plugin, a backup), in a new database and in one made before schema 7",
+        "No byte of a channel's password, path token or ntfy topic is in the file or its -wal: "
+        "the URL is in a 0600 file beside the database; migration 7 moves old ones out, and "
+        "every channel still delivers.",
+        (
+            "tests/test_secrets.py::test_a_channel_url_never_reaches_the_database",
+            "tests/test_secrets.py::test_a_copied_database_without_its_secrets_says_what_is_missing",
+            "tests/test_migrations.py::test_channel_urls_move_out_of_the_database_and_still_deliver",
+        ),
+    ),
+    Fault(
+        "A refusing channel whose secret is in its path, under `crawl -vv --log-file`",
+        "The secret is in no log line, output or row; the log file is made 0600.",
+        ("tests/test_secrets.py::test_a_crawl_logs_no_channel_secret_at_any_verbosity",),
+    ),
+    Fault(
+        "A database locked by a writer when the web UI first reads it",
+        "The UI answers that request with an error and every later one with "
+        "`watch_channels.url` as null: no connection goes without the authorizer.",
+        ("tests/test_secrets.py::test_the_web_ui_hides_channel_urls_after_a_busy_start",),
+    ),
+    Fault(
+        "Credentials in URLs: a feed's `?apikey=` or `?token=` (one feed failing), a "
+        "`user:password@` feed, an ntfy topic as a channel",
+        "Fetched as configured; masked (`****`) in `runs.arguments`, `runs.message`, `failures` "
+        "and every log line; a `user:password@` feed is refused at config load naming file, line "
+        "and key; an ntfy topic is shown as `ntfys://****`.",
+        (
+            "tests/test_secrets.py::test_a_feed_token_is_masked_in_the_ledger_failures_and_logs",
+            "tests/test_secrets.py::test_a_feed_url_with_a_user_and_password_is_refused_at_load",
+            "tests/test_alerts.py::test_an_ntfy_topic_is_never_shown",
+        ),
+    ),
+    Fault(
+        "A thread making a file while an export is written",
+        "The export never changes the process's umask, so no other file is made world-writable.",
+        ("tests/test_secrets.py::test_an_export_file_is_made_without_changing_the_umask",),
+    ),
+    Fault(
+        'A story page that refreshes (`<meta http-equiv="refresh">`) or redirects to another '
+        "port of the crawling machine, where a service holds a secret; a canonical URL and a feed "
+        "link there; an outlet named by a host name that resolves to loopback",
+        "Nothing there is requested: the refresh and the redirect are recorded as "
+        "`offsite_redirect` naming where they led, the name as `private_address` (its run "
+        "fails); a canonical URL or feed link there is not the story's, and re-checks stay on "
+        "the outlet's server, adding no revision.",
+        (
+            "tests/test_boundaries.py::test_no_page_leads_the_crawl_off_its_hosts_and_ports",
+            "tests/test_boundaries.py::test_requests_keep_to_their_outlet_s_hosts_and_ports",
+            "tests/test_boundaries.py::test_a_meta_refresh_or_redirect_to_another_port_is_refused",
+            "tests/test_boundaries.py::test_a_name_resolving_to_loopback_is_refused",
+            "tests/test_boundaries.py::test_links_and_canonicals_to_another_port_are_not_the_outlet_s",
+        ),
+    ),
+    Fault(
+        "Beside a sound outlet, one whose story pages hang and one whose feed and listing ask "
+        "(Retry-After) for 40 s, under `--max-time 20s`",
+        "The sound outlet's run completes, ok, within the time limit; only the other two are "
+        "interrupted.",
+        ("tests/test_boundaries.py::test_a_slow_outlet_does_not_cut_another_short",),
+    ),
+    Fault(
+        "A Retry-After in the year 99999999999999999999, of 400 digits, or `²`; feeds hiding "
+        "entity declarations behind a 70,000-character comment, a `]` in a comment, UTF-16 or a "
+        "parameter entity",
+        "Read without an error (a date no calendar holds: retried as any 5xx; 400 digits: given "
+        "up at once); each feed refused unread as `bad_feed`.",
+        (
+            "tests/test_boundaries.py::test_hostile_retry_after_values_are_read_safely",
+            "tests/test_boundaries.py::test_entity_declarations_are_found_however_they_hide",
+        ),
+    ),
 )
 
 

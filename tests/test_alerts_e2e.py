@@ -58,7 +58,7 @@ def test_a_crawl_tells_each_watch_once(site: FixtureSite, origin: str, tmp_path:
         )
         [message] = hook.received
         assert message["title"] == "newsmon: budget: 2 new"
-        # in the order they were stored: the listing's, newest first
+        # newest first by the outlet's times (not in the order the pages happened to arrive)
         assert message["message"].splitlines() == [
             "NEW: Rival Parties Reach Tentative Deal on 2027 Budget",
             f"kbs-world, Politics, {times(site, 204143)}",

@@ -19,6 +19,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from newsmon.demo.server import newsmon_serve, serve
 from newsmon.demo.site import FixtureSite
+from newsmon.demo.site import Page as SitePage
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 HOSTILE = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">'
@@ -173,3 +174,67 @@ def test_the_stories_list_is_a_few_lines_a_row_below_a_search_box(ui: str, page:
     assert table["height"] / rows.count() < 200  # 1,200 px a row with whole bodies
     assert height < 8_000  # about 5,500
     assert search["y"] + search["height"] < page.viewport_size["height"]
+
+
+def test_pages_work_under_the_content_security_policy(ui: str, page: Page) -> None:
+    """`newsmon serve`'s policy (newsmon.web.http) lets a page load and send nothing elsewhere;
+    Datasette's own scripts (a column's menu, the SQL editor), its inline styles and icons, and
+    newsmon's story page and style still work under it, and the browser reports no violation."""
+    page.add_init_script(
+        "window.__violations = [];"
+        "document.addEventListener('securitypolicyviolation',"
+        " e => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));"
+    )
+    console: list[str] = []
+    page.on("console", lambda message: console.append(message.text))
+    violations: dict[str, list[str]] = {}
+
+    def visit(path: str) -> None:
+        response = page.goto(ui + path)
+        assert response is not None and response.status == 200, path
+        assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+
+    def check(path: str) -> None:
+        violations.update({path: found} if (found := page.evaluate("window.__violations")) else {})
+
+    visit("/news/stories")
+    assert page.locator("table.rows-and-columns tbody tr").count() >= 30
+    page.click("th.col-title svg.dropdown-menu-icon")  # table.js, Datasette's own script
+    assert page.locator(".dropdown-menu a.dropdown-sort-asc").is_visible()
+    check("/news/stories")
+    visit("/news")  # the SQL editor: CodeMirror, started by an inline script
+    page.wait_for_selector(".CodeMirror")
+    check("/news")
+    visit("/news/latest_stories")  # a canned query
+    assert page.locator("table.rows-and-columns tbody tr").count() > 0
+    check("/news/latest_stories")
+    visit("/news/stories?article_id=204156")
+    page.click("td.col-id a")
+    page.wait_for_selector("section.changes")
+    assert "What changed from revision 1 to 2" in page.inner_text("section.changes")
+    styled = page.evaluate(
+        "[...document.styleSheets].some(s => (s.href || '').endsWith('/newsmon.css')"
+        " && s.cssRules.length > 0)"
+    )
+    assert styled, "newsmon.css did not apply"
+    check("story page")
+    assert violations == {}
+    assert [m for m in console if "Content Security Policy" in m] == []
+
+
+class Framing:
+    """A page on another origin that frames `target` under its own (clickjacking)."""
+
+    def __init__(self, target: str) -> None:
+        self.target = target
+
+    def handle(self, target: str, host: str) -> SitePage:
+        return SitePage(200, f'<h1>Win a prize</h1><iframe src="{self.target}"></iframe>')
+
+
+def test_no_other_site_can_frame_the_ui(ui: str, page: Page) -> None:
+    with serve(Framing(f"{ui}/news/stories")) as origin:
+        page.goto(origin)  # returns once the frame has loaded, or failed to
+        [framed] = [frame for frame in page.frames if frame != page.main_frame]
+        assert framed.locator("table.rows-and-columns").count() == 0
+        assert page.locator("h1").inner_text() == "Win a prize"

@@ -1,5 +1,6 @@
 """newsmon's Scrapy components in process (Scrapy's get_crawler), on real SQLite files: the
-database's owner, the store pipeline, the run ledger's rows per outlet, the redirect guard."""
+database's owner, the store pipeline, the run ledger's rows per outlet, the origin guard (more
+of it in test_boundaries.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ from pathlib import Path
 import pytest
 from scrapy import Request
 from scrapy.crawler import Crawler
-from scrapy.http import Response
 from scrapy.utils.test import get_crawler
 
 from newsmon.db.checks import SCHEMA_VERSION
@@ -19,7 +19,7 @@ from newsmon.db.crawl import CrawlDatabase
 from newsmon.items import PageFailure, Story
 from newsmon.kinds import PageKind, RunStatus, Stage
 from newsmon.ledger import STATUS, RunLedger
-from newsmon.middlewares import OffsiteRedirect, OffsiteRedirectGuard
+from newsmon.middlewares import OriginGuard, Refusal, Refused
 from newsmon.pipelines import InvalidStory, StorePipeline, ValidatePipeline
 from newsmon.runner import project_settings
 from newsmon.spiders.outlets import OutletSpider
@@ -145,14 +145,16 @@ def test_the_ledger_records_a_run_per_outlet(crawler: Crawler) -> None:
 
 
 def test_a_redirect_may_not_leave_its_outlet_s_hosts(crawler: Crawler) -> None:
-    guard = OffsiteRedirectGuard.from_crawler(crawler)
-    request = Request(
-        "https://www.meridian-herald.example/p/1", meta={"newsmon_outlet": "meridian"}
+    guard = OriginGuard.from_crawler(crawler)
+    # Where RedirectMiddleware sends the request next: to another outlet's host.
+    to_kbs = Request(
+        "https://world.kbs.co.kr/x",
+        meta={
+            "newsmon_outlet": "meridian",
+            "redirect_urls": ["https://www.meridian-herald.example/p/1"],
+            "redirect_reasons": [302],
+        },
     )
-    to_kbs = Response(
-        request.url, status=302, headers={"Location": "https://world.kbs.co.kr/x"}, request=request
-    )
-    with pytest.raises(OffsiteRedirect, match=r"world\.kbs\.co\.kr"):
-        guard.process_response(request, to_kbs)
-    at_home = Response(request.url, status=301, headers={"Location": "/p/2"}, request=request)
-    assert guard.process_response(request, at_home) is at_home
+    with pytest.raises(Refused, match=r"HTTP 302.*to https://world\.kbs\.co\.kr/x") as info:
+        guard.process_request(to_kbs)
+    assert info.value.kind is Refusal.OFFSITE_REDIRECT

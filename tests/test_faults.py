@@ -369,3 +369,58 @@ def failures_by_url(db: Path) -> dict[str, str]:
     with sqlite3.connect(db) as conn:
         rows = conn.execute("SELECT url, kind FROM failures").fetchall()
     return {urlsplit(url).path: kind for url, kind in rows}
+
+
+# What a terminal would obey in a headline: set its title, write its clipboard (OSC 52), clear
+# the screen, turn text right to left.
+TERMINAL_ESCAPES = "\x1b]0;owned\x07 \x1b]52;c;ZXZpbA==\x07 \x1b[2J \u202egnp.exe\u202c"
+
+
+def test_a_hostile_kbs_page_fails_only_its_story(
+    site: FixtureSite, origin: str, tmp_path: Path, figures: Callable[..., None]
+) -> None:
+    """Beside a harmless outlet in the same crawl: a page whose Written time no datetime holds
+    in UTC (the first instant of year 1, Korea time) is its own recorded failure, and a headline
+    holding terminal escapes is stored as published and shown escaped."""
+    from conftest import newsmon
+
+    from newsmon.demo.meridian import FEED_PATH, TIMEZONE, MeridianSite
+
+    ids = [s["article_id"] for s in site.politics()[:10]]
+    site.update_story(ids[2], page_written="0001-01-01 00:00:00")
+    site.update_story(ids[4], title=f"Budget {TERMINAL_ESCAPES}")
+    config = tmp_path / "newsmon.toml"
+    db = tmp_path / "news.db"
+    with serve(MeridianSite.bundled()) as meridian:
+        config.write_text(
+            f'[[outlets]]\nname = "kbs-world"\nsite = "kbs"\nbase_url = "{origin}"\n\n'
+            f'[[outlets]]\nname = "meridian"\nsite = "generic"\nfeed = "{meridian}{FEED_PATH}"\n'
+            f'timezone = "{TIMEZONE}"\n',
+            encoding="utf-8",
+        )
+        result = newsmon(
+            "crawl", "--config", str(config), "--db", str(db), "--max-pages", "1", "-v", *FAST,
+            cwd=tmp_path,
+        )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    with sqlite3.connect(db) as conn:
+        runs = conn.execute("SELECT outlet, status, message FROM runs ORDER BY id").fetchall()
+        title = conn.execute(
+            "SELECT title FROM stories WHERE article_id = ?", (str(ids[4]),)
+        ).fetchone()
+    assert runs == [("kbs-world", "ok", None), ("meridian", "ok", None)]
+    kbs = {k: v for k, v in failures(db).items() if k.isdigit()}
+    assert kbs == {str(ids[2]): ("bad_written_at", "parse")}
+    sound = {str(i) for i in ids} - {str(ids[2])}
+    figures(failures_recorded=len(kbs), stories_lost=len(sound - stored(db)))
+    assert sound <= stored(db)
+    assert title == (f"Budget {TERMINAL_ESCAPES}",)
+    shown = [result.stderr]
+    for command in (["articles", "--outlet", "kbs-world", "--limit", "100"], ["show", str(ids[4])]):
+        listed = newsmon(*command, "--db", str(db), cwd=tmp_path)
+        assert listed.returncode == 0, listed.stderr
+        shown.append(listed.stdout)
+    for output in shown:
+        # (a table cuts long titles to the width of the terminal, if not of this one's)
+        assert "Budget \\x1b" in output, output
+        assert not any(c in output for c in "\x1b\x07\u202e\u202c"), output

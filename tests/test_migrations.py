@@ -9,6 +9,7 @@ import json
 import re
 import shutil
 import sqlite3
+import stat
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +20,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from click.testing import CliRunner, Result
 from conftest import REPO, crawl
+from receivers import Webhook
 from sqlalchemy import create_engine
 
 from newsmon import __version__
@@ -250,7 +252,11 @@ def test_ids_of_any_length_keep_every_row_index_and_trigger(tmp_path: Path) -> N
     result = newsmon("migrate", "--db", str(db))
     assert result.exit_code == 0, result.output
     assert result.output == f"{db} migrated to schema {SCHEMA_VERSION}, every row kept\n"
-    assert {table: rows(db, table) for table in SCHEMA_5_ROWS} == before
+    after = {table: rows(db, table) for table in SCHEMA_5_ROWS}
+    # Migration 7 moves the channel's URL out of the database (its own test is below).
+    [channel] = after["watch_channels"]
+    assert channel["url"].startswith("secret:")
+    assert {**after, "watch_channels": [{**channel, "url": "json://127.0.0.1:9/hook"}]} == before
     tables = {name: sql for kind, name, sql in schema(db) if kind == "table"}
     assert "article_id TEXT NOT NULL" in tables["stories"] and "VARCHAR(8)" not in tables["stories"]
     fresh = tmp_path / "fresh.db"
@@ -370,3 +376,94 @@ def test_a_crawl_migrates_a_0_1_0_database_and_carries_on(old_db: Path, original
     conn = sqlite3.connect(old_db)
     assert conn.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
     conn.close()
+
+
+# Secrets in channel URLs stored as given, as newsmon did up to schema 6.
+PASSWORD = "hunter2-s3cret-PASSWORD"
+PATH_TOKEN = "SECRETPATHTOKEN-0af31c"
+TOPIC = "newsmon-topic-7c1e2a"
+REMOVED = "removed-watch-s3cret"
+
+
+def file_bytes(db: Path) -> bytes:
+    """Everything SQLite keeps of `db` on disk: the file and its -wal."""
+    wal = db.with_name(db.name + "-wal")
+    return db.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+
+
+def test_channel_urls_move_out_of_the_database_and_still_deliver(tmp_path: Path) -> None:
+    """Migration 7 on a database at schema 6 whose channels hold a password, a token in the
+    path, an ntfy topic (shown in full then, in `shown` and in an error), an env: reference, and
+    one channel removed before: afterwards no byte of any secret is in the file or its -wal,
+    each URL is in a file only its owner may read, every other row is as it was, and every
+    channel delivers to a real receiver."""
+    webhook = Webhook()
+    hook, in_path = webhook.url(PASSWORD), f"json://127.0.0.1:{webhook.port}/hooks/{PATH_TOKEN}"
+    db = tmp_path / "news.db"
+    at_revision(db, "0006")
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA journal_mode = WAL")  # as newsmon keeps its databases
+    conn.execute("PRAGMA foreign_keys = ON")
+    with conn:
+        for table in ("runs", "stories", "revisions"):
+            values = SCHEMA_5_ROWS[table]
+            marks = ", ".join("?" * len(values[0]))
+            conn.executemany(f"INSERT INTO {table} VALUES ({marks})", values)  # noqa: S608
+        conn.executemany(
+            "INSERT INTO watches VALUES (?, ?, ?, NULL, NULL, 'all', '2026-11-27T00:00:00Z', ?)",
+            [(1, "budget", "budget", 0), (2, "quiet", "zeppelin", 3)],
+        )
+        conn.executemany(
+            "INSERT INTO watch_channels VALUES (?, ?, ?, ?)",
+            [
+                (1, 1, hook, f"json://****@127.0.0.1:{webhook.port}/…"),
+                (2, 1, in_path, f"json://127.0.0.1:{webhook.port}/…"),
+                (3, 1, "env:NEWSMON_TEST_HOOK", "env:NEWSMON_TEST_HOOK"),
+                (4, 2, f"ntfy://{TOPIC}", f"ntfys://{TOPIC}"),
+                (5, 2, f"json://newsmon:{REMOVED}@127.0.0.1:9/hook", "json://****@127.0.0.1:9/…"),
+            ],
+        )
+        conn.execute(
+            "INSERT INTO notifications VALUES (1, 4, 1, '2026-11-27T02:00:01Z', 0, 1, ?)",
+            (f"failed at ntfys://{TOPIC}/?priority=default",),
+        )
+    with conn:
+        conn.execute("DELETE FROM watch_channels WHERE id = 5")
+    conn.close()
+    secrets = (PASSWORD, PATH_TOKEN, TOPIC, REMOVED)
+    assert all(s.encode() in file_bytes(db) for s in secrets[:3])
+    kept = ("runs", "stories", "revisions", "watches")
+    before = {table: rows(db, table) for table in kept}
+
+    migrated = newsmon("migrate", "--db", str(db))
+    assert migrated.exit_code == 0, migrated.output
+    assert [s for s in secrets if s.encode() in file_bytes(db)] == []
+    assert {table: rows(db, table) for table in kept} == before
+    channels = rows(db, "watch_channels")
+    assert [(c["id"], c["url"][:7], c["shown"]) for c in channels] == [
+        (1, "secret:", f"json://****@127.0.0.1:{webhook.port}/…"),
+        (2, "secret:", f"json://127.0.0.1:{webhook.port}/…"),
+        (3, "env:NEW", "env:NEWSMON_TEST_HOOK"),
+        (4, "secret:", "ntfys://****"),
+    ]
+    [note] = rows(db, "notifications")
+    assert note["error"] == "failed at ntfys://****/?priority=default"
+    folder = db.with_name(db.name + ".secrets")
+    files = sorted(folder.iterdir())
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert [stat.S_IMODE(f.stat().st_mode) for f in files] == [0o600] * 3
+    assert {f.read_text(encoding="utf-8") for f in files} == {
+        f"{hook}\n",
+        f"{in_path}\n",
+        f"ntfy://{TOPIC}\n",
+    }
+
+    # Watch 1 matches the budget story's two revisions: each of its three channels gets them.
+    with webhook.up():
+        sent = CliRunner().invoke(
+            main, ["alerts", "send", "--db", str(db)], env={"NEWSMON_TEST_HOOK": webhook.url()}
+        )
+    assert sent.exit_code == 0, sent.output
+    assert sent.output.startswith("newsmon: alerts: 2 matched; 3 notifications sent (6 stories)")
+    assert sorted(webhook.paths) == ["/hook", "/hook", f"/hooks/{PATH_TOKEN}"]
+    assert len(webhook.accepted) == 3

@@ -131,9 +131,10 @@ def without_newsmon_plugin() -> Iterator[None]:
 
 
 def test_datasette_without_newsmon_does_what_the_readme_says(watched_db: Path) -> None:
-    """It searches `stories` but ignores a search of `current_stories`; it shows a channel's
-    URL, password and all, unless the README's metadata denies the table and arbitrary SQL
-    (hiding the table does not); newsmon's plugin reads the URL as null."""
+    """It searches `stories` but ignores a search of `current_stories`; it shows where a
+    channel's URL is kept (`secret:KEY`; the URL itself, password and all, is not in the
+    database), unless the README's metadata denies the table and arbitrary SQL (hiding the table
+    does not); newsmon's plugin reads the column as null."""
     [block] = re.findall(r"```json\n(.*?watch_channels.*?)```", README, flags=re.DOTALL)
     private = json.loads(block)
     secret_paths = (
@@ -152,12 +153,13 @@ def test_datasette_without_newsmon_does_what_the_readme_says(watched_db: Path) -
         view = "/newsmon/current_stories.json?_search=budget&_shape=array"
         assert len((await datasette.client.get(view)).json()) == 2  # every story
         for path in secret_paths:
-            assert "hunter2-s3cret" in (await datasette.client.get(path)).text, path
+            shown = (await datasette.client.get(path)).text
+            assert "secret:" in shown and "hunter2" not in shown, path
         hidden = Datasette(
             [str(watched_db)],
             metadata={"databases": {"newsmon": {"tables": {"watch_channels": {"hidden": True}}}}},
         )
-        assert "hunter2-s3cret" in (await hidden.client.get(secret_paths[1])).text
+        assert "secret:" in (await hidden.client.get(secret_paths[1])).text
         denied = Datasette([str(watched_db)], metadata=private)
         for path in secret_paths:
             response = await denied.client.get(path)

@@ -5,21 +5,30 @@ The same in a real browser is in test_browser.py."""
 from __future__ import annotations
 
 import asyncio
+import csv
+import http.client
+import io
+import json
 import re
 import shutil
 import socket
 import sqlite3
-from collections.abc import Iterator
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from click.testing import CliRunner
 from conftest import newsmon
 from markupsafe import escape
 from sqlalchemy.orm import Session
+from test_diff import costliest, edited_story
 
 from newsmon.alerts.channels import check
 from newsmon.alerts.watches import NewWatch, add
@@ -27,7 +36,9 @@ from newsmon.cli import main
 from newsmon.db.engine import Access, open_engine
 from newsmon.db.store import record_story
 from newsmon.demo.run import prepare
+from newsmon.demo.server import newsmon_serve
 from newsmon.items import Story
+from newsmon.output import FORMULA_STARTS
 from newsmon.web.metadata import QUERIES, database_metadata
 from newsmon.web.serve import TRUNCATE, datasette
 
@@ -292,3 +303,303 @@ def test_lists_show_the_start_of_a_body_and_its_page_all_of_it(db: Path) -> None
         assert escape(body) not in page, path
     assert escape(body) in get(db, f"/news/revisions/{revision}")[1]
     assert get_json(db, f"/news/stories.json?id={story}&_shape=array")[0]["body"] == body
+
+
+# Issue 18: what `newsmon serve` answers, and to whom. A small database of its own, served by a
+# real `newsmon serve` process, its answers read with http.client (which sends any Host).
+
+FORMULAS = {
+    "title": '=HYPERLINK("http://x","y")',
+    "summary": "-2+3+cmd|' /C calc'!A0",
+    "reporter": "@SUM(1+1)",
+    "body": "\tA body a spreadsheet would read as a formula.",
+    "photo_credit": "+1+1",
+}
+FORMULA_STORY = "777001"
+PROXY_NAME = "news.example.org"
+
+
+@pytest.fixture(scope="module")
+def formula_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A newsmon database holding one story whose fields a spreadsheet would run as formulas."""
+    path = tmp_path_factory.mktemp("formulas") / "news.db"
+    engine = open_engine(str(path), Access.CREATE)
+    story = Story(
+        source="kbs-world",
+        lang="e",
+        article_id=FORMULA_STORY,
+        url=f"https://world.kbs.co.kr/service/news_view.htm?lang=e&Seq_Code={FORMULA_STORY}",
+        section="Politics",
+        written_at=datetime(2026, 11, 20, 1, 0, tzinfo=UTC),
+        **FORMULAS,
+    )
+    with Session(engine) as session, session.begin():
+        record_story(session, story, datetime(2026, 11, 27, 1, 0, tzinfo=UTC))
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="module")
+def served_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("config") / "newsmon.toml"
+    path.write_text('[[outlets]]\nname = "kbs-world"\nsite = "kbs"\n', encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def served(formula_db: Path, served_config: Path) -> Iterator[str]:
+    """`newsmon serve` on the formula database, with a config given: its origin."""
+    with newsmon_serve(formula_db, "--config", str(served_config)) as origin:
+        yield origin
+
+
+def ask(
+    origin: str, path: str, *, host: str | None = None, headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, str], str]:
+    """GET `path` from `origin` sending `host` as the Host header (else the origin's own):
+    the status, the headers (names in lower case) and the body."""
+    where = urlsplit(origin)
+    connection = http.client.HTTPConnection(where.hostname or "", where.port, timeout=60)
+    try:
+        connection.request("GET", path, headers={"Host": host or where.netloc, **(headers or {})})
+        response = connection.getresponse()
+        body = response.read().decode("utf-8")
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, body
+    finally:
+        connection.close()
+
+
+def served_story(origin: str) -> int:
+    status, _, text = ask(origin, f"/news/stories.json?article_id={FORMULA_STORY}&_shape=array")
+    assert status == 200, text
+    return int(json.loads(text)[0]["id"])
+
+
+def test_serve_answers_only_requests_for_its_own_address(
+    served: str, figures: Callable[..., None]
+) -> None:
+    """A page elsewhere that resolves a name of its own to this machine (DNS rebinding) sends
+    that name as the Host: refused, on every kind of page. The address served, and localhost on
+    a loopback address, are answered."""
+    port = urlsplit(served).port
+    forged = ["evil.example", f"evil.example:{port}", f"127.0.0.1.evil.example:{port}",
+              f"localhost.evil.example:{port}", "127.0.0.1:1", "127.0.0.1"]  # fmt: skip
+    paths = ["/", "/news/stories", "/news/stories.json", "/news/stories.csv",
+             "/news.json?sql=select+1", "/-/databases.json"]  # fmt: skip
+    for host in forged:
+        for path in paths:
+            status, headers, body = ask(served, path, host=host)
+            assert status == 400, (host, path, body)
+            assert body.count("\n") == 1 and body.endswith("\n"), body
+            assert f"answers requests for 127.0.0.1:{port}" in body and repr(host) in body, body
+            assert headers["x-content-type-options"] == "nosniff"
+    for host in (f"127.0.0.1:{port}", f"localhost:{port}", f"LOCALHOST:{port}"):
+        for path in paths:
+            status, _, body = ask(served, path, host=host)
+            assert status == 200, (host, path, body)
+    figures(trials=len(forged) * len(paths))
+
+
+def test_serve_refuses_what_a_proxy_forwarded_without_public(
+    served: str, figures: Callable[..., None]
+) -> None:
+    """A reverse proxy on this machine forwards to the loopback address: without --public that
+    would publish arbitrary SQL. The headers a proxy adds give it away."""
+    headers = ("X-Forwarded-For", "Forwarded", "X-Forwarded-Host", "X-Real-IP")
+    for header in headers:
+        status, _, body = ask(served, "/news.json?sql=select+1", headers={header: "203.0.113.9"})
+        assert status == 400, (header, body)
+        assert f"a proxy forwarded this request ({header.lower()})" in body
+        assert "--public" in body and body.count("\n") == 1
+    figures(trials=len(headers))
+
+
+def test_allow_host_answers_a_reverse_proxy_s_name(formula_db: Path) -> None:
+    with newsmon_serve(formula_db, "--public", "--allow-host", PROXY_NAME) as origin:
+        proxied = {"X-Forwarded-For": "203.0.113.9"}
+        for host in (PROXY_NAME, f"{PROXY_NAME}:443", PROXY_NAME.upper(), urlsplit(origin).netloc):
+            status, _, body = ask(origin, "/news/stories.json", host=host, headers=proxied)
+            assert status == 200, (host, body)
+        for host in ("evil.example", f"evil.{PROXY_NAME}", f"{PROXY_NAME}.evil.example"):
+            status, _, body = ask(origin, "/news/stories.json", host=host, headers=proxied)
+            assert status == 400, (host, body)
+            assert f"{PROXY_NAME} (any port)" in body and "--allow-host NAME" in body
+        # --public still turns arbitrary SQL off behind the proxy
+        assert ask(origin, "/news.json?sql=select+1", host=PROXY_NAME)[0] == 403
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--allow-host", "192.0.2.7"], "Invalid value for '--allow-host': 192.0.2.7 is a name "
+         "other machines reach this server by, through a proxy: add --public"),
+        (["--allow-host", PROXY_NAME], f"Invalid value for '--allow-host': {PROXY_NAME} is a "
+         "name other machines"),
+        (["--public", "--allow-host", "https://news.example.org/"], "Invalid value for "
+         "'--allow-host': 'https://news.example.org/' is not a host name or address"),
+        (["--public", "--allow-host", f"{PROXY_NAME}:443"], "is not a host name or address"),
+        (["--public", "--allow-host", ""], "is not a host name or address"),
+    ],
+)  # fmt: skip
+def test_allow_host_usage_errors(args: list[str], message: str, tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["serve", "--db", str(tmp_path / "x.db"), *args])
+    assert result.exit_code == 2 and len(result.output.splitlines()) == 1, result.output
+    assert message in result.output
+
+
+SECURITY_HEADERS = {"x-content-type-options": "nosniff", "x-frame-options": "DENY"}
+
+
+def test_every_answer_says_nosniff_and_may_not_be_framed(served: str) -> None:
+    story = served_story(served)
+    paths = ["/", "/news", "/news/stories", f"/news/stories/{story}", "/news/stories.json",
+             "/news/stories.csv", "/news/latest_stories.csv", "/news.json?sql=select+1",
+             "/-/metadata.json", "/-/static/app.css", "/-/static-plugins/newsmon/newsmon.css",
+             "/no-such-page"]  # fmt: skip
+    for path in paths:
+        status, headers, _ = ask(served, path)
+        assert status == (404 if path == "/no-such-page" else 200), path
+        assert {k: headers.get(k) for k in SECURITY_HEADERS} == SECURITY_HEADERS, path
+        policy = headers["content-security-policy"]
+        assert "frame-ancestors 'none'" in policy and "default-src 'self'" in policy, path
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/news/stories.csv",  # a table
+        "/news/stories.csv?_dl=1",  # its download link
+        "/news/stories.csv?_stream=on",  # every row, streamed
+        "/news/current_stories.csv",  # a view
+        "/news/story_revisions.csv",  # another view
+        "/news/stories/{story}.csv",  # a row
+        "/news/latest_stories.csv",  # a canned query
+        "/news.csv?sql=select+title,+summary,+reporter,+body+from+stories",  # arbitrary SQL
+        "/news.csv?sql=select+upper(title)+as+shouted+from+stories",  # a computed column
+    ],
+)
+def test_csv_downloads_neutralise_formulas(served: str, path: str) -> None:
+    """Every CSV the UI offers prefixes a cell starting with =, +, -, @, a tab or a CR with `'`,
+    as newsmon's own exports do (newsmon.output.neutralise); the JSON keeps every value."""
+    status, _, text = ask(served, path.format(story=served_story(served)))
+    assert status == 200, text
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    assert rows, text
+    cells = [cell for row in rows for cell in row.values()]
+    assert not [cell for cell in cells if cell.startswith(FORMULA_STARTS)], text
+    for row in rows:
+        for name, value in FORMULAS.items():
+            if name in row:
+                assert row[name] == "'" + value, (name, row[name])
+        if "shouted" in row:
+            assert row["shouted"] == "'" + FORMULAS["title"].upper()
+
+
+def test_json_keeps_formula_looking_values_exact(served: str) -> None:
+    for path in (
+        f"/news/stories.json?article_id={FORMULA_STORY}&_shape=array",
+        "/news.json?sql=select+title,+summary,+reporter,+body,+photo_credit+from+stories"
+        "&_shape=array",
+    ):
+        status, _, text = ask(served, path)
+        assert status == 200, text
+        [row] = json.loads(text)
+        assert {name: row[name] for name in FORMULAS} == FORMULAS
+
+
+def test_no_answer_shows_where_the_files_are(
+    served: str, formula_db: Path, served_config: Path, figures: Callable[..., None]
+) -> None:
+    """The database's and the config's folders are the server's business: not on any page."""
+    story = served_story(served)
+    folders = {str(formula_db.parent), str(served_config.parent)}
+    paths = ["/-/databases.json", "/-/databases", "/-/metadata.json", "/-/metadata",
+             "/-/settings.json", "/-/plugins.json", "/-/plugins.json?all=1", "/-/versions.json",
+             "/-/threads.json", "/", "/.json", "/news", "/news.json", "/news/stories",
+             f"/news/stories/{story}", f"/news/stories/{story}.json"]  # fmt: skip
+    shown: dict[str, list[str]] = {}
+    for path in paths:
+        status, _, text = ask(served, path)
+        assert status == 200, (path, text)
+        shown.update({path: found} if (found := [f for f in folders if f in text]) else {})
+    assert shown == {}
+    figures(trials=len(paths))
+    [database] = json.loads(ask(served, "/-/databases.json")[2])
+    assert database["name"] == "news" and database["path"] == "news.db"
+
+
+# Issue 18: comparing revisions is bounded, and done off the event loop.
+
+
+def costly_db(path: Path) -> dict[str, int]:
+    """A newsmon database at `path` with two stories of two revisions each, costly to compare:
+    `long` (3,000 words, a word changed every 50) and `costliest` (made to cost a diff the
+    most, see test_diff); each one's row id."""
+    engine = open_engine(str(path), Access.CREATE)
+    ids: dict[str, int] = {}
+    for n, (name, (old, new)) in enumerate(
+        {"long": edited_story(3000), "costliest": costliest()}.items()
+    ):
+        story = Story(
+            source="kbs-world",
+            lang="e",
+            article_id=str(888000 + n),
+            url=f"https://world.kbs.co.kr/service/news_view.htm?lang=e&Seq_Code={888000 + n}",
+            title=f"A {name} story",
+            body=old,
+            section="Politics",
+            written_at=datetime(2026, 11, 20, 1, 0, tzinfo=UTC),
+        )
+        with Session(engine) as session, session.begin():
+            record_story(session, story, datetime(2026, 11, 27, 1, 0, tzinfo=UTC))
+            later = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
+            record_story(session, replace(story, body=new), later)
+        with engine.connect() as connection:
+            found = connection.exec_driver_sql(
+                "SELECT id FROM stories WHERE article_id = ?", (story.article_id,)
+            )
+            ids[name] = found.scalar_one()
+    engine.dispose()
+    return ids
+
+
+def test_a_story_too_large_to_compare_shows_both_versions(tmp_path: Path) -> None:
+    ids = costly_db(tmp_path / "news.db")
+    status, page = get(tmp_path / "news.db", f"/news/stories/{ids['costliest']}")
+    assert status == 200
+    assert (
+        "The body is too large to compare word by word (50,000 words before, 50,000 after): "
+        "both versions are shown whole, the older struck through."
+    ) in page
+    old, new = costliest()
+    assert f'data-field="body"><del>{old}</del><ins>{new}</ins></div>' in page
+    status, page = get(tmp_path / "news.db", f"/news/stories/{ids['long']}")
+    assert status == 200 and "too large" not in page
+    assert len(re.findall(r"<del>\w+</del><ins>\w+X</ins>", page)) == 60
+
+
+@pytest.mark.slow  # a `newsmon serve` process, and texts of 50,000 words
+def test_a_costly_story_page_holds_up_no_other_request(tmp_path: Path) -> None:
+    """While the pages of stories costly to compare are being made, the server answers other
+    requests at once. It did not: a 3,000-word story held every request up for half a minute
+    (the diff ran on Datasette's event loop). The bound is generous: here they answer in well
+    under a second."""
+    ids = costly_db(tmp_path / "news.db")
+
+    def fetch(origin: str, path: str) -> tuple[int, str, float]:
+        started = time.monotonic()
+        with urllib.request.urlopen(origin + path, timeout=60) as response:
+            return response.status, response.read().decode(), time.monotonic() - started
+
+    pages = [ids["long"], ids["costliest"], ids["costliest"], ids["costliest"], ids["long"]]
+    with ThreadPoolExecutor(len(pages)) as pool, newsmon_serve(tmp_path / "news.db") as origin:
+        asked = [pool.submit(fetch, origin, f"/news/stories/{story}") for story in pages]
+        time.sleep(0.2)  # the pages' requests are under way
+        waits: list[float] = []
+        while not all(page.done() for page in asked) or not waits:
+            waits.append(fetch(origin, "/-/versions.json")[2])
+        answers = [page.result(timeout=120) for page in asked]
+    assert max(waits) < 5, waits
+    for story, (status, text, _) in zip(pages, answers, strict=True):
+        assert status == 200
+        assert ("too large to compare word by word" in text) == (story == ids["costliest"])

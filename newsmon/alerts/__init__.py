@@ -17,7 +17,8 @@ DEFAULT_TRIES = 3
 # Seconds a channel has to connect, and again to answer, for one notification.
 SEND_TIMEOUT = 30
 # Seconds after which no more notifications are started in one run (those not sent wait for the
-# next): with SEND_TIMEOUT, the most alerts can add to a crawl is MAX_TIME + 2 * SEND_TIMEOUT.
+# next), the time spent finding what changed included (a second or two a story at most): with
+# SEND_TIMEOUT, the most alerts can add to a crawl is MAX_TIME + 2 * SEND_TIMEOUT.
 MAX_TIME = 60
 # Stories listed in one notification; the rest are counted and listed by `newsmon alerts`.
 MAX_LISTED = 20

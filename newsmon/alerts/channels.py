@@ -1,12 +1,16 @@
 """Where alerts go: Apprise URLs, given as they are or as where to read them (`env:NAME`,
-`file:PATH`, which keep secrets out of the database and the shell's history), and what of them
-may be shown.
+`file:PATH`, which keep secrets out of the shell's history too), and what of them may be shown.
+A URL given as it is is kept in a private file beside the database, which stores `secret:KEY`
+(see `newsmon.alerts.secret_store`).
 
 Notification URLs hold tokens and passwords, in the user part, the host part (a Discord webhook
 id), the path (a generic webhook's token, an ntfy topic) or the options. Nothing here returns
 one in a message: a URL is shown by its scheme and host only, the host as Apprise's privacy
-form has it (`json://****@127.0.0.1:8080/…`, `discord://4...8/…`; mail shows its recipients),
-and an error from a channel has every other part of its URL blanked out.
+form has it (`json://****@127.0.0.1:8080/…`, `discord://4...8/…`; mail shows its recipients)
+unless the host is itself the secret (ntfy's `ntfy://TOPIC`), and an error from a channel has
+every other part of its URL blanked out. The HTTP libraries Apprise sends with log request
+lines, paths included, where Discord, Telegram, Slack and ntfy carry the secret: their logs are
+kept from every handler.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from newsmon.alerts import SEND_TIMEOUT
+from newsmon.alerts.secret_store import STORED, SecretError, SecretStore
 
 ENV = "env:"
 FILE = "file:"
@@ -39,6 +44,9 @@ _RECIPIENT_PATHS = frozenset({"mailto", "mailtos"})
 # More than one URL in one value (Apprise reads comma- or space-separated lists).
 _MANY = re.compile(r"[\s,]+\S*://")
 MASK = "****"
+# Loggers of the libraries Apprise sends with: urllib3 logs each request's line (`POST
+# /api/webhooks/ID/TOKEN`) at debug level, and the URL of a response it cannot read as a warning.
+QUIET = ("urllib3", "requests")
 
 
 class ChannelError(ValueError):
@@ -47,8 +55,13 @@ class ChannelError(ValueError):
 
 @dataclass(frozen=True)
 class Channel:
-    given: str  # as stored: a URL, env:NAME or file:PATH
+    given: str  # as given: a URL, env:NAME or file:PATH
     shown: str  # what may be printed
+
+    @property
+    def kept(self) -> bool:
+        """A URL given as it is: newsmon keeps it out of the database (secret_store)."""
+        return not self.given.startswith((ENV, FILE))
 
 
 def _apprise() -> Any:
@@ -62,6 +75,10 @@ def _apprise() -> Any:
         log.addHandler(logging.NullHandler())
         # Each notification's result keeps its log (down to the socket error) for the reason.
         log.setLevel(logging.DEBUG)
+        for name in QUIET:
+            quiet = logging.getLogger(name)
+            quiet.propagate = False
+            quiet.addHandler(logging.NullHandler())
     return apprise
 
 
@@ -75,9 +92,19 @@ def _vague(url: str) -> str:
     return f"{scheme}://…" if scheme else "a text that is not a URL"
 
 
-def resolve(given: str) -> str:
-    """The URL a channel names: itself, an environment variable's value, or a file's content
-    (its one line that is neither blank nor a # comment)."""
+def resolve(given: str, store: SecretStore | None = None) -> str:
+    """The URL a channel names: itself, an environment variable's value, a file's content
+    (its one line that is neither blank nor a # comment), or the URL newsmon keeps in `store`
+    (`secret:KEY`, which only newsmon writes)."""
+    if given.startswith(STORED):
+        if store is None:
+            raise ChannelError(
+                f"{STORED}KEY names a URL newsmon keeps itself; give the URL, env:NAME or file:PATH"
+            )
+        try:
+            return store.get(given)
+        except SecretError as exc:
+            raise ChannelError(str(exc)) from None
     if given.startswith(ENV):
         name = given.removeprefix(ENV)
         value = os.environ.get(name, "").strip()
@@ -128,11 +155,22 @@ def shown_url(plugin: Any) -> str:
     parts = _URL.match(private)
     if parts is None:
         return _vague(private)
-    scheme, path = parts["scheme"], (parts["path"] or "").strip("/")
-    shown = f"{scheme}://" + (f"{MASK}@" if parts["userinfo"] else "") + parts["host"]
+    scheme, path, host = parts["scheme"], (parts["path"] or "").strip("/"), parts["host"]
+    # ntfy's short form, `ntfy://TOPIC`, puts the topic (on ntfy, the credential) in the host.
+    if unquote(host.split(":")[0]) in (getattr(plugin, "topics", None) or ()):
+        host = MASK
+    shown = f"{scheme}://" + (f"{MASK}@" if parts["userinfo"] else "") + host
     if path:
         shown += "/" + unquote(path) if scheme in _RECIPIENT_PATHS else "/…"
     return shown
+
+
+def masked(url: str) -> str:
+    """`url` as it may be shown (`shown_url`); its scheme alone when Apprise cannot read it."""
+    try:
+        return shown_url(_plugin(url))
+    except ChannelError:
+        return _vague(url)
 
 
 def readable_by_others(given: str) -> Path | None:
@@ -157,7 +195,7 @@ def check(given: str) -> Channel:
 
 def scrub(text: str, url: str, shown: str) -> str:
     """`text` with every part of `url` that its shown form hides replaced by ****."""
-    visible = set(_PARTS.split(shown))
+    visible = {*_PARTS.split(shown), _scheme(url)}  # ntfy:// is shown as ntfys://
     secrets = {
         form
         for part in _PARTS.split(url)
@@ -169,10 +207,11 @@ def scrub(text: str, url: str, shown: str) -> str:
     return text
 
 
-def send(given: str, title: str, body: str) -> str | None:
-    """Send one notification; None when the channel accepted it, else why not (no secrets)."""
+def send(given: str, title: str, body: str, store: SecretStore | None = None) -> str | None:
+    """Send one notification to the channel stored as `given` (its URL kept in `store`); None
+    when the channel accepted it, else why not (no secrets)."""
     try:
-        url = resolve(given)
+        url = resolve(given, store)
         plugin = _plugin(url)
     except ChannelError as exc:
         return str(exc)

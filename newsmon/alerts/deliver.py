@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from newsmon.alerts import DEFAULT_TRIES, MAX_LISTED, MAX_TIME
 from newsmon.alerts.channels import send
 from newsmon.alerts.message import SHOWN_CHANGES, Item, compose
+from newsmon.alerts.secret_store import store_of
 from newsmon.db.models import AlertRow, ChannelRow, NotificationRow, RevisionRow, StoryRow, WatchRow
 from newsmon.diff import changed_words
 from newsmon.instants import now as _now
@@ -131,8 +132,10 @@ def match(engine: Engine, now: datetime) -> int:
 
 
 def _owed(session: Session, channel_id: int) -> list[Any]:
-    """What channel `channel_id` is owed, oldest first: each alert's id and tries, and its
-    revision with the story's outlet, section and URL."""
+    """What channel `channel_id` is owed, oldest first by the outlet's own times (a revision's
+    updated time, else its written time; then as stored): each alert's id and tries, and its
+    revision with the story's outlet, section and URL. Not by the order of storing alone, which
+    follows the order pages happened to arrive in."""
     return list(
         session.execute(
             select(
@@ -146,7 +149,10 @@ def _owed(session: Session, channel_id: int) -> list[Any]:
             .join(RevisionRow, RevisionRow.id == AlertRow.revision_id)
             .join(StoryRow, StoryRow.id == RevisionRow.story_id)
             .where(AlertRow.channel_id == channel_id, AlertRow.status == AlertStatus.PENDING)
-            .order_by(AlertRow.revision_id)
+            .order_by(
+                func.coalesce(RevisionRow.updated_at, RevisionRow.written_at),
+                AlertRow.revision_id,
+            )
         )
     )
 
@@ -179,12 +185,33 @@ def _item(session: Session, rev: RevisionRow, outlet: str, section: str | None, 
     )
 
 
+def _listed(
+    session: Session, owed: list[Any], items: dict[int, Item], deadline: float
+) -> list[Item] | None:
+    """The items of the `owed` rows (as `_owed` has them); None when `deadline` passes while
+    they are made. Finding the words that changed is the costly part (up to a second or so a
+    field, see newsmon.diff), so each revision's item is made once for every channel owed it
+    (`items` keeps them), and the time it takes counts toward the run's time for alerts: a
+    channel is not sent to after that time, however long its own list took to make."""
+    listed: list[Item] = []
+    for row in owed:
+        revision = row[2]
+        if revision.id not in items:
+            items[revision.id] = _item(session, *row[2:])
+            if time.monotonic() >= deadline:
+                return None
+        listed.append(items[revision.id])
+    return listed
+
+
 def send_pending(
     engine: Engine, outcome: Outcome, *, run_id: int | None = None, max_time: float = MAX_TIME
 ) -> None:
     """Send each channel one notification of what it is owed, and record how it went; after
-    `max_time` seconds, start no more (the rest stay pending for the next run)."""
+    `max_time` seconds, finding what changed included, start no more (the rest stay pending for
+    the next run)."""
     deadline = time.monotonic() + max_time
+    store = store_of(engine)  # where the channels' URLs are kept
     with Session(engine) as session:
         channel_ids = session.scalars(
             select(AlertRow.channel_id)
@@ -192,6 +219,7 @@ def send_pending(
             .distinct()
             .order_by(AlertRow.channel_id)
         ).all()
+    items: dict[int, Item] = {}  # revision id -> as listed, for every channel owed it
     for n, channel_id in enumerate(channel_ids):
         if time.monotonic() >= deadline:
             outcome.deferred = len(channel_ids) - n
@@ -205,9 +233,13 @@ def send_pending(
             if not owed:
                 continue
             # A long backlog (a channel down for days) lists its newest; the rest are counted.
-            listed = [_item(session, *row[2:]) for row in owed[-MAX_LISTED:]]
-        title, body = compose(watch, listed, more=len(owed) - len(listed))
-        error = send(given, title, body)
+            listed = _listed(session, owed[-MAX_LISTED:], items, deadline)
+        if listed is None:  # the time ran out while finding what changed: none of it is sent
+            outcome.deferred = len(channel_ids) - n
+            break
+        # newest first, as a reader scans a list of news
+        title, body = compose(watch, listed[::-1], more=len(owed) - len(listed))
+        error = send(given, title, body, store)
         ids = [row[0] for row in owed]
         with Session(engine) as session, session.begin():
             if session.get(ChannelRow, channel_id) is None:

@@ -4,6 +4,7 @@ channel shows as it is."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -14,6 +15,15 @@ from newsmon.instants import format_instant
 HEADINGS = {"new": "NEW", "updated": "UPDATED", "silent_edit": "EDITED"}
 # The fields whose changed words a notification shows, in this order.
 SHOWN_CHANGES = ("title", "body")
+# What a chat takes for a mention of many people at once, or of a user, role or channel by id:
+# @everyone and @here (Discord, Slack, Mattermost), @channel, @all (Mattermost, Rocket.Chat),
+# @room (Matrix), and Discord's <@id>, <@!id>, <@&role>, <#channel>, Slack's <!everyone>. A
+# story's title or text may hold any of them; sent as they are, a headline would ping a whole
+# server (Apprise sends Discord no `allowed_mentions` for plain text, so Discord's default,
+# every mention live, applies). A zero-width space after the `@`, `#` or `!` (as Discord's own
+# libraries escape mentions) leaves the text looking the same and pinging no one.
+_MENTION = re.compile(r"<[@#!]|@(?=(?:everyone|here|channel|all|room)\b)", re.IGNORECASE)
+_ZERO_WIDTH_SPACE = "\u200b"
 
 
 @dataclass(frozen=True)
@@ -59,13 +69,19 @@ def _item(item: Item) -> list[str]:
     return lines
 
 
+def unmention(text: str) -> str:
+    """`text` with every mention a chat would act on made plain text (see `_MENTION`)."""
+    return _MENTION.sub(lambda found: found.group() + _ZERO_WIDTH_SPACE, text)
+
+
 def compose(watch: str, items: Sequence[Item], *, more: int = 0) -> tuple[str, str]:
-    """The title and body of watch `watch`'s notification of `items` (and `more` not listed)."""
+    """The title and body of watch `watch`'s notification of `items` (and `more` not listed),
+    with no live mention in them."""
     title = f"newsmon: {watch}: {_count(items, more)}"
     blocks = ["\n".join(_item(item)) for item in items]
     if more:
         blocks.append(f"… and {more} more: newsmon alerts --watch {watch}")
-    return title, "\n\n".join(blocks)
+    return unmention(title), unmention("\n\n".join(blocks))
 
 
 def compose_test(watch: str, search: str, shown: str) -> tuple[str, str]:

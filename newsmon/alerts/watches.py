@@ -1,7 +1,9 @@
-"""Watches in the database: adding, listing and removing them."""
+"""Watches in the database: adding, listing and removing them. A channel's URL given as it is
+goes to the database's secret store, never into the database (see `secret_store`)."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from newsmon.alerts.channels import Channel
+from newsmon.alerts.secret_store import STORED, SecretError, store_of
 from newsmon.db.models import (
     AlertRow,
     ChannelRow,
@@ -46,9 +49,51 @@ class WatchSummary:
     pending: int  # alerts owed
 
 
+def _references(engine: Engine, channels: Sequence[Channel]) -> list[str]:
+    """What the database stores of each channel: `env:NAME` and `file:PATH` as given, a URL as
+    the reference to the private file it is kept in. SecretError when a URL cannot be kept."""
+    if not any(c.kept for c in channels):
+        return [c.given for c in channels]
+    store = store_of(engine)
+    if store is None:
+        raise SecretError(
+            "a database that is not an SQLite file keeps no channel URLs; give --notify "
+            "env:NAME or file:PATH"
+        )
+    references: list[str] = []
+    try:
+        for channel in channels:
+            references.append(store.put(channel.given) if channel.kept else channel.given)
+    except SecretError:
+        _forget(engine, references)
+        raise
+    return references
+
+
+def _forget(engine: Engine, references: Sequence[str]) -> None:
+    """Delete the kept URLs among `references` (of a watch removed, or never added)."""
+    kept = [r for r in references if r.startswith(STORED)]
+    store = store_of(engine) if kept else None
+    if store is None:
+        return
+    for reference in kept:
+        with contextlib.suppress(SecretError):  # not one newsmon made: no file of ours
+            store.drop(reference)
+
+
 def add(engine: Engine, new: NewWatch, now: datetime) -> WatchRow:
     """Store `new`; it matches revisions stored after its position: the newest revision now,
-    or the newest stored before `new.start`."""
+    or the newest stored before `new.start`. WatchError for a name taken, SecretError for a
+    channel URL that cannot be kept."""
+    references = _references(engine, new.channels)
+    try:
+        return _insert(engine, new, now, references)
+    except BaseException:
+        _forget(engine, references)
+        raise
+
+
+def _insert(engine: Engine, new: NewWatch, now: datetime, references: Sequence[str]) -> WatchRow:
     with Session(engine, expire_on_commit=False) as session, session.begin():
         newest = select(func.max(RevisionRow.id))
         if new.start is not None:
@@ -61,7 +106,10 @@ def add(engine: Engine, new: NewWatch, now: datetime) -> WatchRow:
             notify_on=new.notify_on,
             created_at=now,
             position=session.scalar(newest) or 0,
-            channels=[ChannelRow(url=c.given, shown=c.shown) for c in new.channels],
+            channels=[
+                ChannelRow(url=reference, shown=c.shown)
+                for reference, c in zip(references, new.channels, strict=True)
+            ],
         )
         session.add(watch)
         try:
@@ -102,11 +150,14 @@ def summaries(engine: Engine) -> Iterator[WatchSummary]:
 
 
 def remove(engine: Engine, name: str) -> WatchSummary:
-    """Forget watch `name`, its channels and its alerts; returns what it had."""
+    """Forget watch `name`, its channels (and the URLs kept for them) and its alerts; returns
+    what it had."""
     with Session(engine) as session, session.begin():
         watch = find(session, name)
         summary = _summary(session, watch)
+        references = [c.url for c in watch.channels]
         session.delete(watch)
+    _forget(engine, references)
     return summary
 
 

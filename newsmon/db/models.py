@@ -187,14 +187,16 @@ class WatchRow(Base):
 
 
 class ChannelRow(Base):
-    """Where a watch sends: one Apprise URL, or where to read it (env:NAME, file:PATH)."""
+    """Where a watch sends: where to read its Apprise URL (env:NAME, file:PATH, or secret:KEY,
+    a private file beside the database: see newsmon.alerts.secret_store)."""
 
     __tablename__ = "watch_channels"
     __table_args__ = (Index("ix_watch_channels_watch_id", "watch_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     watch_id: Mapped[int] = mapped_column(ForeignKey("watches.id", ondelete="CASCADE"))
-    # As given: may hold a token or password, so it is never shown (the web UI reads it as null)
+    # Never the URL itself (migration 0007 moved those out): env:NAME, file:PATH or secret:KEY.
+    # It names where a secret is, so the web UI reads it as null all the same.
     url: Mapped[str] = mapped_column(Text)
     # The same with its secrets masked: what listings, logs and the web UI show
     shown: Mapped[str] = mapped_column(Text)

@@ -14,6 +14,9 @@ _BLOCKS = frozenset(
 )
 _SPACES = re.compile(r"\s+")
 _BREAK = "\n"
+# Half of a UTF-16 pair, alone: what a JSON `\ud800` escape decodes to. It is no Unicode text,
+# so no database stores it (SQLite's driver raises UnicodeEncodeError, not a database error).
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def squash(text: str | None) -> str:

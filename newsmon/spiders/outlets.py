@@ -13,9 +13,11 @@ import re
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 import scrapy
+from scrapy import signals as scrapy_signals
+from scrapy.crawler import Crawler
 from scrapy.exceptions import (
     CannotResolveHostError,
     DownloadCancelledError,
@@ -29,13 +31,14 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from newsmon import signals
+from newsmon.account import ALL_ASKED, ATTRIBUTED_ERRORS, ERRORS, PAGES_OPEN
 from newsmon.charsets import sound_text
 from newsmon.config import DEFAULT_MAX_PAGES, ConfigError, OverrideError, find, load
 from newsmon.db.crawl import CrawlDatabase
 from newsmon.db.known import Known
 from newsmon.items import Discovery, PageFailure, Story
-from newsmon.kinds import PageKind, Stage
-from newsmon.middlewares import OffsiteRedirect
+from newsmon.kinds import FailureKind, PageKind, Stage
+from newsmon.middlewares import Refused
 from newsmon.schedule import Schedule, parse_duration
 from newsmon.sites.base import IndexPage, Listed, NoArchive, Outlet, ParseError, StoryKey
 
@@ -152,13 +155,20 @@ class OutletSpider(scrapy.Spider):
         if self.since is not None:
             self._check_since(outlets, self.since)
         self.walks = {o.name: _Walk(o) for o in outlets}
-        self.allowed_domains = sorted(set().union(*(o.hosts for o in outlets)))
+        # Scrapy's `allowed_domains` knows no ports; newsmon.middlewares.OriginGuard keeps to these.
+        self.hosts: frozenset[str] = frozenset().union(*(o.hosts for o in outlets))
         # What the ledger records of each outlet's run.
         run = {"max_pages": self.max_pages, "full": self.full, "recheck": recheck}
         self.arguments = {
             o.name: {**o.arguments(), **run, "since": since if self._backfills(o) else None}
             for o in outlets
         }
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.on_spider_error, signal=scrapy_signals.spider_error)
+        return spider
 
     @property
     def outlets(self) -> list[Outlet]:
@@ -196,9 +206,10 @@ class OutletSpider(scrapy.Spider):
         return True
 
     def allowed_hosts(self, request: scrapy.Request) -> frozenset[str]:
-        """The hosts the request's outlet may be redirected to."""
+        """The hosts (with their ports) the request may go to: its outlet's; any outlet's for a
+        request of no outlet (a robots.txt)."""
         walk = self.walks.get(request.meta.get("newsmon_outlet", ""))
-        return walk.outlet.hosts if walk else frozenset(self.allowed_domains)
+        return walk.outlet.hosts if walk else self.hosts
 
     # --- what to fetch first -----------------------------------------------------------------
 
@@ -216,7 +227,11 @@ class OutletSpider(scrapy.Spider):
             for page in walk.outlet.first_pages(since=since):
                 yield self._index_request(walk, page)
         for walk in self.walks.values():
-            for request in self._recheck_requests(walk):
+            # All made before the first is sent: the outlet has then asked for everything it
+            # will but what its pages lead to (see account.judge on --max-time).
+            rechecks = list(self._recheck_requests(walk))
+            self._set(walk, ALL_ASKED, True)
+            for request in rechecks:
                 yield request
 
     def _recheck_requests(self, walk: _Walk) -> Iterator[scrapy.Request]:
@@ -241,6 +256,7 @@ class OutletSpider(scrapy.Spider):
         )
 
     def _index_request(self, walk: _Walk, page: IndexPage) -> scrapy.Request:
+        self._count(walk, PAGES_OPEN)  # answered in parse_index or on_error
         return scrapy.Request(
             page.url,
             callback=self.parse_index,
@@ -259,6 +275,7 @@ class OutletSpider(scrapy.Spider):
         self, response: Response, page: IndexPage, outlet: str
     ) -> Iterator[scrapy.Request]:
         walk = self.walks[outlet]
+        self._count(walk, PAGES_OPEN, -1)
         self._count(walk, f"pages/{page.kind}")
         try:
             entries = walk.outlet.read_index(page, self._text(response))
@@ -328,7 +345,7 @@ class OutletSpider(scrapy.Spider):
             if key in walk.scheduled:
                 continue
             walk.scheduled.add(key)
-            yield scrapy.Request(
+            request = scrapy.Request(
                 walk.outlet.fetch_url(key),
                 callback=self.parse_story,
                 errback=self.on_error,
@@ -336,6 +353,17 @@ class OutletSpider(scrapy.Spider):
                 meta={"newsmon_page": PageKind.STORY, "newsmon_outlet": walk.outlet.name},
                 dont_filter=True,  # `scheduled` keeps an outlet from asking twice
             )
+            # Scrapy's UrlLengthMiddleware would drop it without a word: a failure instead.
+            limit = self.settings.getint("URLLENGTH_LIMIT")
+            if limit and len(request.url) > limit:
+                reason = (
+                    f"story page: its URL has {len(request.url)} characters, more than "
+                    f"URLLENGTH_LIMIT ({limit}) allows"
+                )
+                self._fail(request, Stage.FETCH, FailureKind.URL_TOO_LONG, reason)
+                continue
+            self._count(walk, PAGES_OPEN)  # answered in parse_story or on_error
+            yield request
 
     # --- stories -----------------------------------------------------------------------------
 
@@ -343,6 +371,7 @@ class OutletSpider(scrapy.Spider):
         self, response: Response, key: StoryKey, discovery: Discovery, outlet: str
     ) -> Iterator[Story]:
         walk = self.walks[outlet]
+        self._count(walk, PAGES_OPEN, -1)
         self._count(walk, f"pages/{PageKind.STORY}")
         try:
             page = sound_text(self._text(response))
@@ -352,6 +381,7 @@ class OutletSpider(scrapy.Spider):
 
     def on_error(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
+        self._count(self.walks[request.meta["newsmon_outlet"]], PAGES_OPEN, -1)
         page = request.meta.get("newsmon_page", "page")
         if failure.check(HttpError):
             status = failure.value.response.status
@@ -360,8 +390,8 @@ class OutletSpider(scrapy.Spider):
                 reason += f" (Retry-After: {wait})"
         elif failure.check(DownloadCancelledError) and "max size" in failure.getErrorMessage():
             kind, reason = "too_large", f"refused ({failure.getErrorMessage()})"
-        elif failure.check(OffsiteRedirect):
-            kind, reason = "offsite_redirect", failure.getErrorMessage()
+        elif failure.check(Refused):  # off the outlet's hosts and ports, or a private address
+            kind, reason = failure.value.kind, failure.getErrorMessage()
         elif failure.check(IgnoreRequest):
             # Scrapy's own refusals: robots.txt, a compressed body inflating past the cap.
             reason = failure.getErrorMessage()
@@ -374,6 +404,26 @@ class OutletSpider(scrapy.Spider):
             said = _said(failure)
             reason = f"{what} ({failure.type.__name__}{': ' + said if said else ''})"
         self._fail(request, Stage.FETCH, kind, f"{page} page: {reason}")
+
+    def on_spider_error(
+        self, failure: Failure, response: Response | Failure | None, spider: scrapy.Spider
+    ) -> None:
+        """An exception newsmon did not expect while reading a page (a bug). It counts against
+        the run of the outlet whose page raised it, not every outlet's (Scrapy counts spider
+        exceptions for the whole crawl), and the page is a recorded failure: a story is retried
+        on the re-check schedule, not fetched as new again every run. An error no page raised
+        (in reading the start requests) counts against every outlet (see account.judge)."""
+        request: scrapy.Request | None = getattr(response, "request", None)
+        walk = self.walks.get(request.meta.get("newsmon_outlet", "")) if request else None
+        if request is None or walk is None:
+            return
+        assert self.crawler.stats is not None
+        self._count(walk, ERRORS)
+        self.crawler.stats.inc_value(ATTRIBUTED_ERRORS)
+        page = request.meta.get("newsmon_page", "page")
+        said = failure.getErrorMessage()
+        reason = f"{page} page: {failure.type.__name__}{': ' + said if said else ''}"
+        self._fail(request, Stage.PARSE, FailureKind.UNEXPECTED, reason)
 
     # --- helpers -----------------------------------------------------------------------------
 

@@ -21,30 +21,39 @@ from newsmon.db.checks import APPLICATION_ID
 from newsmon.web.metadata import database_metadata
 from newsmon.web.story import story_page
 
-# Database path -> whether newsmon made it; checked once per database.
+# Database path -> whether newsmon made it; checked once per database, and known only once its
+# header could be read (a busy or unreadable file is asked again next time).
 _ours: dict[str, bool] = {}
 # The config file (None: ./newsmon.toml or the built-in outlet) -> each outlet's zone.
 _zones: dict[str | None, dict[str, tzinfo]] = {}
-# Notification URLs may hold tokens and passwords: every connection of the UI reads them as
-# null, whatever the query (arbitrary SQL included).
+# Where a channel's URL is (secret:KEY, env:NAME, file:PATH; in a database not yet migrated to
+# schema 7, the URL itself, token and all): every connection of the UI reads it as null,
+# whatever the query (arbitrary SQL included).
 _SECRET_COLUMNS = frozenset({("watch_channels", "url")})
 # Columns of views that hold a story's row id, linked to its page.
 _STORY_IDS = {"current_stories": "id", "story_revisions": "story_id"}
 
 
-def _is_newsmon(database: Any) -> bool:
+def _mark(database: Any) -> bool | None:
+    """Whether newsmon made `database`; None when its header cannot be read now (the file is
+    locked by a writer, or unreadable), which is never remembered."""
     if database.is_memory or not database.path:
         return False
     if database.path not in _ours:
-        conn = database.connect()  # read-only, as Datasette opens it
         try:
-            found = conn.execute("PRAGMA application_id").fetchone()[0]
-            _ours[database.path] = found == APPLICATION_ID
+            conn = database.connect()  # read-only, as Datasette opens it
+            try:
+                found = conn.execute("PRAGMA application_id").fetchone()[0]
+            finally:
+                conn.close()
         except sqlite3.Error:
-            _ours[database.path] = False
-        finally:
-            conn.close()
+            return None
+        _ours[database.path] = found == APPLICATION_ID
     return _ours[database.path]
+
+
+def _is_newsmon(database: Any) -> bool:
+    return bool(_mark(database))
 
 
 def _ours_by_name(datasette: Any, name: str | None) -> bool:
@@ -53,11 +62,12 @@ def _ours_by_name(datasette: Any, name: str | None) -> bool:
 
 
 def outlet_zones(datasette: Any) -> dict[str, tzinfo]:
-    """Each configured outlet's zone: from the config `newsmon serve` was given (the plugin's
-    `config` setting), else ./newsmon.toml, else the built-in outlet."""
+    """Each configured outlet's zone: from the config `newsmon serve` was given, else
+    ./newsmon.toml, else the built-in outlet."""
     from newsmon.config import find, load
+    from newsmon.web.http import Served
 
-    path = (datasette.plugin_config("newsmon") or {}).get("config")
+    path = datasette.newsmon_config if isinstance(datasette, Served) else None
     if path not in _zones:
         try:
             outlets = load(find(path)).outlets
@@ -75,7 +85,11 @@ def _hide_secrets(action: int, table: str | None, column: str | None, *_: Any) -
 
 @hookimpl
 def prepare_connection(conn: sqlite3.Connection, database: str, datasette: Any) -> None:
-    if _ours_by_name(datasette, database):
+    """Every connection hides the secret columns unless its database is known to be another
+    program's: Datasette keeps a connection for the life of the server, so one prepared while
+    the file was busy must not go without (it would show the column to every later query)."""
+    found = datasette.databases.get(database)
+    if found is None or _mark(found) is not False:
         conn.set_authorizer(_hide_secrets)
 
 
@@ -122,3 +136,11 @@ def extra_css_urls(database: str | None, datasette: Any) -> list[str]:
     if not _ours_by_name(datasette, database):
         return []
     return [datasette.urls.static_plugins("newsmon", "newsmon.css")]
+
+
+@hookimpl
+def asgi_wrapper(datasette: Any) -> Any:
+    """Security headers on every answer, and CSV with formulas neutralised (newsmon.web.http)."""
+    from newsmon.web.http import secure  # once Datasette has loaded: see newsmon.web.http
+
+    return secure

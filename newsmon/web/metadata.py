@@ -247,10 +247,10 @@ def database_metadata() -> dict[str, Any]:
             "columns": {
                 "id": "Row id",
                 "watch_id": "The watch (watches.id)",
-                "url": "As given: an Apprise URL, or env:NAME or file:PATH to read it from. A "
-                "URL may hold a token or a password: here it always reads as empty, but it is "
-                "stored as given, and any program that reads the database file reads it",
-                "shown": "The same with its secrets masked, as every listing shows it",
+                "url": "Where the channel's Apprise URL is, never the URL: env:NAME or "
+                "file:PATH as given, or secret:KEY, a file readable by the crawl's user only in "
+                "the folder beside the database (news.db.secrets). Here it always reads as empty",
+                "shown": "The URL with its secrets masked, as every listing shows it",
             },
         },
         "alerts": {

@@ -3,7 +3,9 @@ revision, and the words that changed between any two of them."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import tzinfo
 from typing import Any
@@ -11,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from markupsafe import Markup
 
-from newsmon.diff import html_diff
+from newsmon.diff import diff, html_runs
 from newsmon.instants import format_instant, parse_instant
 
 COMPARED = ("title", "body", "summary")
@@ -19,6 +21,11 @@ _REVISIONS = (
     "SELECT number, kind, title, body, summary, written_at, updated_at, seen_at "
     "FROM revisions WHERE story_id = ? ORDER BY number"
 )
+# Comparing revisions is work for a processor, up to a second for the largest texts: it is done
+# in these threads, never on Datasette's event loop (where it would hold up every other request
+# meanwhile), two at a time at most (more would only share the same cores); pages asking for
+# more wait their turn here without holding up the loop.
+_COMPARING = ThreadPoolExecutor(max_workers=2, thread_name_prefix="newsmon-diff")
 
 
 @dataclass(frozen=True)
@@ -50,14 +57,15 @@ async def story_page(
     numbers = [r["number"] for r in revisions]
     older, newer = _chosen(choice, numbers)
     by_number = {r["number"]: r for r in revisions}
-    diff = None
+    compared = None
     if older is not None and newer is not None:
         a, b = by_number[older], by_number[newer]
-        diff = {
+        loop = asyncio.get_running_loop()
+        compared = {
             "older": older,
             "newer": newer,
             "fields": [
-                {"name": name, "html": Markup(html_diff(a[name] or "", b[name] or ""))}
+                await loop.run_in_executor(_COMPARING, _field, name, a[name] or "", b[name] or "")
                 for name in COMPARED
                 if (a[name] or "") != (b[name] or "")
             ],
@@ -74,7 +82,18 @@ async def story_page(
             for r in revisions
         ],
         "paragraphs": [p for p in (story["body"] or "").split("\n\n") if p],
-        "diff": diff,
+        "diff": compared,
+    }
+
+
+def _field(name: str, old: str, new: str) -> dict[str, Any]:
+    """A field's words that changed, as the page shows them; for texts too large to compare
+    word by word, both versions whole and why (`too_large`)."""
+    found = diff(old, new)
+    return {
+        "name": name,
+        "html": Markup(html_runs(found.runs)),
+        "too_large": None if found.compared else found.too_large(),
     }
 
 

@@ -15,16 +15,18 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
+from itertools import accumulate
 from typing import Any
 
 from lxml import html as lxml_html
 from scrapy.http import TextResponse
 
 from newsmon.items import Discovery, Story
+from newsmon.kinds import FailureKind
 from newsmon.sites.base import ParseError, StoryKey
 from newsmon.sites.generic.times import BadTime, read_time
 from newsmon.sites.generic.urls import clean_url, host_of
-from newsmon.sites.text import join_paragraphs, paragraphs, squash
+from newsmon.sites.text import LONE_SURROGATE, join_paragraphs, paragraphs, squash
 
 ARTICLE_TYPES = frozenset(
     {
@@ -61,6 +63,23 @@ IMAGE_META = ("og:image", "twitter:image")
 AUTHOR_META = ("author", "article:author")
 
 _TRAILING_COMMA = re.compile(r",(\s*[}\]])")
+# Deeper than any page's structured data nests (a schema.org @graph goes five or six levels).
+# The JSON decoder recurses once a level: a block 200,000 deep raised RecursionError, which no
+# parser of newsmon's expects. So the depth is measured first, by a scan that does not recurse.
+MAX_JSON_LD_DEPTH = 64
+_JSON_STRING = re.compile(r'"(?:[^"\\]++|\\.)*+"', re.DOTALL)  # brackets in one are text
+_NOT_BRACKET = re.compile(r"[^\[\]{}]++")
+_NESTING = {"[": 1, "{": 1, "]": -1, "}": -1}
+
+
+class TooDeep(ParseError):
+    """A JSON-LD block nested deeper than MAX_JSON_LD_DEPTH: refused unread."""
+
+    def __init__(self, depth: int) -> None:
+        super().__init__(
+            "json_ld", f"a block is nested deeper than {MAX_JSON_LD_DEPTH} levels ({depth})"
+        )
+        self.kind = FailureKind.TOO_DEEP
 
 
 @dataclass(frozen=True)
@@ -129,11 +148,19 @@ def json_ld_article(response: TextResponse) -> dict[str, Any]:
 
 def _loads(raw: str) -> Any:
     for text in (raw, _TRAILING_COMMA.sub(r"\1", html.unescape(raw))):
+        if (depth := _depth(text)) > MAX_JSON_LD_DEPTH:
+            raise TooDeep(depth)
         try:
             return json.loads(text, strict=False)  # strict=False: raw newlines in strings
         except ValueError:
             continue
     return None
+
+
+def _depth(text: str) -> int:
+    """How deep `text`'s brackets nest, outside strings (whether or not they balance)."""
+    brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text))
+    return max(accumulate(_NESTING[c] for c in brackets), default=0)
 
 
 def _objects(data: Any) -> Iterator[dict[str, Any]]:
@@ -206,7 +233,9 @@ def _canonical(response: TextResponse, ld: dict[str, Any], hosts: frozenset[str]
         main.get("@id") if isinstance(main, dict) else main,
     ]
     for candidate in candidates:
-        if isinstance(candidate, str) and candidate.strip():
+        if not isinstance(candidate, str) or LONE_SURROGATE.search(candidate):
+            continue  # (a URL holding a lone surrogate cannot be stored, even as a failure's)
+        if candidate.strip():
             url = clean_url(response.urljoin(candidate.strip()))
             if url and host_of(url) in hosts:
                 return url

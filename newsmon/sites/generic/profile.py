@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from datetime import date
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cssselect import SelectorError
@@ -30,6 +31,7 @@ from scrapy.http import TextResponse
 
 from newsmon.items import Discovery, Story
 from newsmon.kinds import PageKind
+from newsmon.masking import mask_url
 from newsmon.sites.base import IndexPage, Listed, Option, OptionError, Outlet, Site, StoryKey
 from newsmon.sites.generic.feed import parse_feed
 from newsmon.sites.generic.page import Page, parse_page
@@ -45,7 +47,14 @@ def _urls(value: Any) -> tuple[str, ...]:
     for url in urls:
         found = clean_url(url) if isinstance(url, str) else None
         if found is None:
-            raise ValueError(f"not an http(s) URL: {url!r}")
+            raise ValueError(f"not an http(s) URL: {mask_url(str(url))!r}")
+        if urlsplit(url.strip()).username is not None:
+            # Scrapy would send no credentials from it (the fetch would fail), and the URL would
+            # be shown where the password should not be.
+            raise ValueError(
+                f"{mask_url(url.strip())}: a user name or password in a URL is not supported "
+                "(a token in its query, `?apikey=...`, is; newsmon masks it wherever it shows it)"
+            )
         cleaned.append(url.strip())
     return tuple(cleaned)
 

@@ -23,6 +23,8 @@ def read_time(text: str | None, zone: tzinfo) -> datetime | None:
     except (ValueError, OverflowError):
         try:
             value = parsedate_to_datetime(text)
+        except OverflowError:  # a year of twenty digits
+            raise BadTime(f"{text!r} is out of range") from None
         except (TypeError, ValueError, IndexError):
             raise BadTime(f"{text!r} is not an ISO 8601 or RFC 822 time") from None
     if value.tzinfo is None:

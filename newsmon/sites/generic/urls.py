@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from newsmon.hosts import host_key
+
 # Query parameters that say where a reader came from, not which story they read.
 _TRACKING = frozenset(
     {"fbclid", "gclid", "dclid", "msclkid", "yclid", "igshid", "ref", "cmpid", "mc_cid", "mc_eid"}
@@ -32,4 +34,6 @@ def clean_url(url: str) -> str | None:
 
 
 def host_of(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower()
+    """The host of `url` with its port, as an outlet's `hosts` list it (`newsmon.hosts`): a link
+    or canonical URL to another port of the same machine is another site."""
+    return host_key(url)

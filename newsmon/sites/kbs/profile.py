@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
 
 from scrapy.http import TextResponse
 
+from newsmon.hosts import host_key
 from newsmon.items import Discovery, Story
 from newsmon.kinds import PageKind
 from newsmon.sites.base import IndexPage, Listed, Option, Outlet, Site, StoryKey
@@ -103,8 +103,9 @@ class KbsOutlet(Outlet):
         super().__init__(name, lang=lang, sections=tuple(SECTIONS[s] for s in sections))
         self.section_ids = sections
         self.origin = origin
-        # Links may name any of the site's hosts; requests all go to the chosen origin.
-        self.hosts = SITE_HOSTS | {urlsplit(origin).hostname or ""}
+        # Links may name any of the site's hosts; requests all go to the chosen origin (its
+        # port too: another server on the mirror's machine is not the site).
+        self.hosts = SITE_HOSTS | {host_key(origin)}
 
     def first_pages(self, *, since: date | None = None) -> Iterator[IndexPage]:
         for section in self.section_ids:

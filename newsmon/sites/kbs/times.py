@@ -40,9 +40,10 @@ def _from_match(m: re.Match[str]) -> datetime:
         local = datetime(
             int(year), int(month), int(day), h, int(minute), int(second or 0), tzinfo=KST
         )
-    except ValueError as exc:
+        # The first hours of year 1, Korea time, are year 0 in UTC: no datetime holds them.
+        return local.astimezone(UTC)
+    except (ValueError, OverflowError) as exc:
         raise BadTimestamp(f"{m.group(0)!r} is not a valid time: {exc}") from None
-    return local.astimezone(UTC)
 
 
 def find_kst(text: str) -> datetime | None:
@@ -74,8 +75,9 @@ def parse_rfc822(text: str) -> datetime | None:
         return None
     try:
         value = dateparser.parse(text)
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=KST)
+        # (a time at either end of the calendar may not be in UTC's: 9999-12-31 23:00 -0500)
+        return value.astimezone(UTC)
     except (ValueError, OverflowError):
         return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=KST)
-    return value.astimezone(UTC)

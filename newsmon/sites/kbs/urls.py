@@ -10,6 +10,7 @@ import re
 from datetime import date
 from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
+from newsmon.hosts import host_key
 from newsmon.sites.base import StoryKey
 
 CANONICAL_ORIGIN = "https://world.kbs.co.kr"
@@ -47,12 +48,13 @@ def story_key(
     default_lang: str | None = None,
 ) -> StoryKey | None:
     """The story a link points to, or None when it is not a story link of one of
-    `allowed_hosts` (None: any host). A link without `lang` names a story only given
+    `allowed_hosts` (host names, with a port where it is not the default one: see
+    newsmon.hosts; None: any host). A link without `lang` names a story only given
     `default_lang`."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
         return None
-    if allowed_hosts is not None and (parts.hostname or "") not in allowed_hosts:
+    if allowed_hosts is not None and host_key(url) not in allowed_hosts:
         return None
     if not parts.path.endswith(ARTICLE_PATH):
         return None
