@@ -463,7 +463,7 @@ the slow ones included; the last lines say how long the run that wrote this page
 
 Written {datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")} in {took:.0f} s on {platform.system()}
 {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, SQLite
-{sqlite_version}, {versions}; `kill -9` trials: 3 quick + {kill_trials} slow
+{sqlite_version}, {versions}; `kill -9` trials: {kill_trials}
 (`--kill-trials`).
 """
     if problems:
