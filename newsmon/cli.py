@@ -35,7 +35,7 @@ EXIT_STATUS = {
 }
 
 
-def _setting(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict:
+def _setting(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
     settings = {}
     for value in values:
         name, sep, setting = value.partition("=")

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 from click.core import ParameterSource
@@ -83,9 +83,11 @@ class NewsmonGroup(HelpfulGroup):
             self.add_command(getattr(importlib.import_module(module), attribute), cmd_name)
         return super().get_command(ctx, cmd_name)
 
-    def main(
+    # Click's main with standalone_mode=False whatever the caller asks: its overloads on
+    # standalone_mode do not fit.
+    def main(  # type: ignore[override]
         self, args: Sequence[str] | None = None, prog_name: str | None = None, **extra: Any
-    ) -> Any:  # type: ignore[override]
+    ) -> Any:
         extra.pop("standalone_mode", None)
         try:
             result = super().main(args, prog_name, standalone_mode=False, **extra)
@@ -186,7 +188,16 @@ def group_db(ctx: click.Context, db: str) -> str:
     return str(ctx.parent.params["db"])
 
 
-class _Validated(click.ParamType):
+# click.ParamType is generic in its value from click 8.4 on; subscripting it at run time would
+# fail with the click 8.1-8.3 that newsmon also runs with.
+if TYPE_CHECKING:
+    _TextType = click.ParamType[str]
+    _CountType = click.ParamType[int]
+else:
+    _TextType = _CountType = click.ParamType
+
+
+class _Validated(_TextType):
     """A text option checked by `check(text)`, which raises ValueError with the reason. The
     value stays the text the user typed (a feed remembers its filters as typed)."""
 
@@ -242,7 +253,7 @@ def _day(text: str) -> None:
     raise ValueError(f"{text!r} is {what}, not a day: give a day of the calendar (YYYY-MM-DD)")
 
 
-class _Count(click.ParamType):
+class _Count(_CountType):
     """A whole number from 1 up, small enough for SQLite."""
 
     name = "count"

@@ -103,6 +103,7 @@ def sqlite_reader(db: str, engine: Engine | None = None) -> Iterator[sqlite3.Con
             raw = engine.raw_connection()
             stack.callback(raw.close)
             connection = raw.driver_connection
+            assert connection is not None  # None only once the pool has detached it
         try:
             yield connection
         except QueryError as exc:

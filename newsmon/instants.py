@@ -70,7 +70,7 @@ def parse_user_instant(
             return to_second((clock or datetime.now(UTC)) - parse_duration(text))
         if not re.search(r"\d[T ]\d", text):  # a month or a week is neither a day nor a time
             raise problem
-        parsed = dateparser.isoparse(text)
+        parsed: datetime = dateparser.isoparse(text)
         return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
     except (ValueError, OverflowError):
         raise problem from None

@@ -99,7 +99,7 @@ class RunLedger:
                 run_id = self._insert(outlet, started, args, RunStatus.LOCKED, message, started)
                 self._set(outlet, "run/id", run_id)
             self._set_status(RunStatus.LOCKED)
-            self.crawler.stats.set_value("newsmon/locked", message)  # type: ignore[union-attr]
+            self.crawler.stats.set_value("newsmon/locked", message)
             logger.warning("locked: %s", message, extra={PRINTED: True})
             raise CloseSpider(RunStatus.LOCKED)
         # Only the lock holder runs: a run still marked running was killed without closing.
@@ -111,7 +111,7 @@ class RunLedger:
             self._set(outlet, "run/id", self.run_ids[outlet])
             shown = ", ".join(f"{k} {v}" for k, v in sorted(args.items()) if v and k != "outlet")
             logger.info("%s run %d started: %s", outlet, self.run_ids[outlet], shown)
-        self.crawler.stats.set_value(RUN_IDS, dict(self.run_ids))  # type: ignore[union-attr]
+        self.crawler.stats.set_value(RUN_IDS, dict(self.run_ids))
         first = min(self.run_ids.values(), default=None)
         self.lock.describe(run_id=first, started_at=format_instant(started))
 
@@ -188,6 +188,7 @@ class RunLedger:
         if not isinstance(item, Story):
             return
         assert self.crawler.stats is not None
+        assert failure.type is not None  # a Failure made of a raised exception has its type
         self.crawler.stats.inc_value(key(item.source, ERRORS))
         said = failure.getErrorMessage()
         self.page_failed(

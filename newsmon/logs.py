@@ -25,6 +25,8 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Callable
+from typing import TextIO
 
 from newsmon.instants import SQL_FORMAT
 from newsmon.masking import mask_urls
@@ -64,7 +66,7 @@ class _Format(logging.Formatter):
     """`2026-11-27T10:14:05Z new 204156: Title` for newsmon's events; level and logger name for
     everything else."""
 
-    converter = time.gmtime
+    converter: Callable[[float | None], time.struct_time] = time.gmtime
 
     def __init__(self) -> None:
         super().__init__(datefmt=SQL_FORMAT)
@@ -80,7 +82,7 @@ class _Format(logging.Formatter):
         return f"{head} {record.levelname} {record.name}: {text}"
 
 
-class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
+class _Stderr(logging.StreamHandler[TextIO]):
     """Writes to whatever `sys.stderr` is at the time, so lines go above a live progress
     display (which replaces sys.stderr while it runs)."""
 

@@ -72,7 +72,7 @@ class OriginGuard:
 
     def process_request(self, request: Request) -> Coroutine[Any, Any, None] | None:
         spider = self.crawler.spider
-        if not hasattr(spider, "allowed_hosts"):
+        if spider is None or not hasattr(spider, "allowed_hosts"):
             return None  # not newsmon's spider: it has no outlets to keep to
         hosts: frozenset[str] = spider.allowed_hosts(request)
         parts = urlparse_cached(request)
@@ -164,6 +164,7 @@ class RetryAfterMiddleware(RetryMiddleware):
         super().__init__(settings)
         self.max_wait = settings.getfloat("NEWSMON_RETRY_AFTER_MAX")
 
+    # Scrapy's signature still lists the `spider` argument it has deprecated and no longer passes.
     def process_response(  # type: ignore[override]
         self, request: Request, response: Response
     ) -> Request | Response:

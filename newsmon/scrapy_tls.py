@@ -6,6 +6,7 @@ import inspect
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from types import FrameType
 
 
 @contextmanager
@@ -18,7 +19,8 @@ def _frames_only_stack() -> Iterator[None]:
     """
 
     def frames_only(context: int = 1) -> list[inspect.FrameInfo]:
-        frames, frame = [], sys._getframe(1)
+        frames: list[inspect.FrameInfo] = []
+        frame: FrameType | None = sys._getframe(1)
         while frame is not None:
             code = frame.f_code
             frames.append(

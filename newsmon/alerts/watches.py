@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
@@ -204,7 +205,8 @@ def alert_lines(engine: Engine, watch: str | None, limit: int) -> Iterator[Alert
         query = query.where(WatchRow.name == watch)
     with Session(engine) as session:
         for row in session.execute(query):
-            yield AlertLine(*row)
+            # SQLAlchemy types a select of ten or more columns as open-ended; this one has ten.
+            yield AlertLine(*cast("tuple[Any, ...]", row))
 
 
 @dataclass(frozen=True)

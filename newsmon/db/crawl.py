@@ -104,6 +104,7 @@ class CrawlDatabase:
         disk I/O error in the kill -9 tests)."""
         raw = self.engine.raw_connection()
         connection = raw.driver_connection
+        assert connection is not None  # None only once the pool has detached it
         try:
             yield connection
             connection.commit()

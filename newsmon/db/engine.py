@@ -21,7 +21,6 @@ from sqlalchemy.exc import DBAPIError, NoSuchModuleError
 from newsmon.db import BUSY_TIMEOUT_MS, schema, wal
 from newsmon.db.checks import (
     SCHEMA_VERSION,
-    Access,
     DatabaseProblem,
     DatabaseUnavailable,
     Kind,
@@ -30,6 +29,9 @@ from newsmon.db.checks import (
     refusal,
     unreadable,
 )
+
+# Re-exported: open_engine's callers import Access from here.
+from newsmon.db.checks import Access as Access
 
 WAL_SIZE_LIMIT = 4 * 1024 * 1024
 CHECKPOINT_WAIT_MS = 1_000
@@ -104,6 +106,8 @@ def _look(url: URL, where: str, path: Path | None) -> State:
         with engine.connect() as conn:
             return schema.read_state(conn)
     except DBAPIError as exc:
+        # SQLAlchemy raises DBAPIError only wrapping the driver's exception, which is `orig`.
+        assert exc.orig is not None
         raise unreadable(where, exc.orig, path) from None
     finally:
         engine.dispose()

@@ -162,5 +162,6 @@ class Known:
         )
         with self._session() as session:
             for article_id, section, listed_at, first, last in session.execute(query):
+                assert article_id is not None  # `in_(recent)` matches no NULL
                 # min/max keep the column's type, so these come back as aware UTC instants.
                 yield Tracked(StoryKey(self.lang, article_id), listed_at or first, last, section)

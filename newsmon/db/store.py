@@ -36,11 +36,14 @@ def _same_text(a: str, b: str) -> bool:
 
 
 class _Current(Protocol):
-    """What deciding needs of the stored story (a row of `stories`)."""
+    """What deciding needs of the stored story (a row of `stories`); read-only."""
 
-    title: str
-    body: str
-    updated_at: datetime | None
+    @property
+    def title(self) -> str: ...
+    @property
+    def body(self) -> str: ...
+    @property
+    def updated_at(self) -> datetime | None: ...
 
 
 def classify(row: _Current, story: Story) -> Outcome:
@@ -131,7 +134,15 @@ def record_story(db: Session | Connection | Any, story: Story, seen_at: datetime
         return Outcome.NEW
 
     updated_at = found[5]
-    current = _Stored(*found[:5], parse_instant(updated_at) if updated_at else None, found[6])
+    current = _Stored(
+        found[0],
+        found[1],
+        found[2],
+        found[3],
+        found[4],
+        parse_instant(updated_at) if updated_at else None,
+        found[6],
+    )
     outcome = classify(current, story)
     values: dict[str, Any] = {"checked_at": seen_at}
     if outcome is not Outcome.STALE:

@@ -13,8 +13,8 @@ from sqlalchemy.types import TypeDecorator, TypeEngine
 from newsmon.instants import to_second
 
 # newsmon's one form of an instant (see `newsmon.instants`), as SQLAlchemy's SQLite DATETIME
-# writes and reads it.
-_SQLITE_INSTANT = sqlite.DATETIME(
+# writes and reads it. (SQLAlchemy leaves this constructor unannotated.)
+_SQLITE_INSTANT = sqlite.DATETIME(  # type: ignore[no-untyped-call]
     storage_format="%(year)04d-%(month)02d-%(day)02dT%(hour)02d:%(minute)02d:%(second)02dZ",
     regexp=r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z",
 )
@@ -47,4 +47,5 @@ class UTCDateTime(TypeDecorator[datetime]):
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        instant: datetime = value  # what the SQLite DATETIME above reads
+        return instant.replace(tzinfo=UTC) if instant.tzinfo is None else instant.astimezone(UTC)

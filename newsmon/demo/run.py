@@ -135,7 +135,7 @@ def prepare(db: str) -> None:
 def break_a_page(site: FixtureSite) -> int:
     """One listed story's page answers 404, as happens on a live site: the crawl records the
     failure, goes on, and retries the story on the re-check schedule."""
-    missing = site.politics()[9]["article_id"]
+    missing: int = site.politics()[9]["article_id"]
     site.failures[f"/service/news_view.htm?lang=e&Seq_Code={missing}"] = 404
     return missing
 

@@ -30,7 +30,8 @@ ROBOTS = "User-agent: *\nDisallow: /admin/\n"
 
 def load_stories() -> list[dict[str, Any]]:
     text = resources.files("newsmon.demo").joinpath("stories.json").read_text(encoding="utf-8")
-    return json.loads(text)["stories"]
+    stories: list[dict[str, Any]] = json.loads(text)["stories"]
+    return stories
 
 
 class Fault(enum.Enum):
@@ -136,8 +137,8 @@ class FixtureSite:
         if parts.path == "/robots.txt":
             return Page(200, self.robots, "text/plain; charset=utf-8")
         if parts.path == "/service/news_list.htm":
-            page = int(query.get("page", "1") or 1)
-            return Page(200, self.listing(query.get("id", "Po"), page))
+            number = int(query.get("page", "1") or 1)
+            return Page(200, self.listing(query.get("id", "Po"), number))
         if parts.path == "/service/news_today.htm":
             return Page(200, self.archive(query.get("date", "")))
         if parts.path == "/rss/rss_news.htm":

@@ -13,7 +13,7 @@ import re
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any, Self, TypeVar
+from typing import Any, Self, TypeVar, cast
 
 import scrapy
 from scrapy import signals as scrapy_signals
@@ -280,6 +280,7 @@ class OutletSpider(scrapy.Spider):
         try:
             entries = walk.outlet.read_index(page, self._text(response))
         except ParseError as exc:
+            assert response.request is not None  # a callback's response has its request
             self._fail(response.request, Stage.PARSE, exc.kind, str(exc))
             self._set(walk, "unreadable_index", f"{response.url}: {exc}")
             return
@@ -377,21 +378,23 @@ class OutletSpider(scrapy.Spider):
             page = sound_text(self._text(response))
             yield walk.outlet.parse_story(page, key, discovery)
         except ParseError as exc:
+            assert response.request is not None  # a callback's response has its request
             self._fail(response.request, Stage.PARSE, exc.kind, str(exc))
 
     def on_error(self, failure: Failure) -> None:
+        # Scrapy sets `request` on its errbacks' Failures; Twisted's class does not declare it.
         request = failure.request  # type: ignore[attr-defined]
         self._count(self.walks[request.meta["newsmon_outlet"]], PAGES_OPEN, -1)
         page = request.meta.get("newsmon_page", "page")
         if failure.check(HttpError):
-            status = failure.value.response.status
+            status = cast(HttpError, failure.value).response.status
             kind, reason = f"http_{status}", f"HTTP {status}"
             if wait := request.meta.get("newsmon_retry_after"):
                 reason += f" (Retry-After: {wait})"
         elif failure.check(DownloadCancelledError) and "max size" in failure.getErrorMessage():
             kind, reason = "too_large", f"refused ({failure.getErrorMessage()})"
         elif failure.check(Refused):  # off the outlet's hosts and ports, or a private address
-            kind, reason = failure.value.kind, failure.getErrorMessage()
+            kind, reason = cast(Refused, failure.value).kind, failure.getErrorMessage()
         elif failure.check(IgnoreRequest):
             # Scrapy's own refusals: robots.txt, a compressed body inflating past the cap.
             reason = failure.getErrorMessage()
@@ -402,6 +405,7 @@ class OutletSpider(scrapy.Spider):
                 ("network", "no answer"),
             )
             said = _said(failure)
+            assert failure.type is not None  # an errback's Failure holds an exception
             reason = f"{what} ({failure.type.__name__}{': ' + said if said else ''})"
         self._fail(request, Stage.FETCH, kind, f"{page} page: {reason}")
 
@@ -422,6 +426,7 @@ class OutletSpider(scrapy.Spider):
         self.crawler.stats.inc_value(ATTRIBUTED_ERRORS)
         page = request.meta.get("newsmon_page", "page")
         said = failure.getErrorMessage()
+        assert failure.type is not None  # a Failure made of a raised exception has its type
         reason = f"{page} page: {failure.type.__name__}{': ' + said if said else ''}"
         self._fail(request, Stage.PARSE, FailureKind.UNEXPECTED, reason)
 

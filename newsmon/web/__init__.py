@@ -11,15 +11,23 @@ that changed between any two.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from datetime import tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from datasette import hookimpl
 from markupsafe import Markup, escape
 
 from newsmon.db.checks import APPLICATION_ID
 from newsmon.web.metadata import database_metadata
 from newsmon.web.story import story_page
+
+if TYPE_CHECKING:
+    _Hook = TypeVar("_Hook", bound=Callable[..., Any])
+
+    # Datasette ships no types; its `hookimpl` marks a function and returns it unchanged.
+    def hookimpl(function: _Hook, /) -> _Hook: ...
+else:
+    from datasette import hookimpl
 
 # Database path -> whether newsmon made it; checked once per database, and known only once its
 # header could be read (a busy or unreadable file is asked again next time).
@@ -94,7 +102,9 @@ def prepare_connection(conn: sqlite3.Connection, database: str, datasette: Any) 
 
 
 @hookimpl
-def get_metadata(datasette: Any, key: str, database: str | None, table: str | None) -> dict:
+def get_metadata(
+    datasette: Any, key: str, database: str | None, table: str | None
+) -> dict[str, Any]:
     databases = {
         name: database_metadata() for name, db in datasette.databases.items() if _is_newsmon(db)
     }

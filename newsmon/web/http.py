@@ -144,7 +144,7 @@ async def _refuse(scope: Scope, send: Send, why: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-class Served(Datasette):
+class Served(Datasette):  # type: ignore[misc]  # Datasette ships no types
     """Datasette as `newsmon serve` runs it. The config it was given is kept here, not in
     Datasette's metadata, which every visitor reads at /-/metadata.json; and /-/databases names
     each database's file without its folder."""

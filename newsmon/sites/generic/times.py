@@ -19,7 +19,7 @@ def read_time(text: str | None, zone: tzinfo) -> datetime | None:
     if not text:
         return None
     try:
-        value = dateparser.isoparse(text)
+        value: datetime = dateparser.isoparse(text)
     except (ValueError, OverflowError):
         try:
             value = parsedate_to_datetime(text)

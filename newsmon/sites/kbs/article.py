@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import re
+from datetime import datetime
+from typing import Any
 from urllib.parse import urljoin
 
 from lxml.cssselect import CSSSelector
@@ -107,7 +109,7 @@ def parse_article(
     )
 
 
-def _title(page) -> str:  # page: the lxml tree of the response
+def _title(page: Any) -> str:  # page: the lxml tree of the response (lxml ships no types)
     title = squash(" ".join(_HEADLINE(page)))
     if not title:
         head = squash(_first(_HEAD_TITLE(page)))
@@ -121,7 +123,7 @@ def _title(page) -> str:  # page: the lxml tree of the response
     return title
 
 
-def _body_element(page):  # -> lxml HtmlElement
+def _body_element(page: Any) -> Any:  # -> lxml HtmlElement
     found = _BODY(page)
     if not found:
         raise ParseError("body", "no story text (div.body_txt)", missing=True)
@@ -129,7 +131,7 @@ def _body_element(page):  # -> lxml HtmlElement
     return copy.deepcopy(found[0])
 
 
-def _image_url(page, body_el, page_url: str) -> str | None:
+def _image_url(page: Any, body_el: Any, page_url: str) -> str | None:
     # Relative image paths are the site's own: resolve them against the canonical story URL so a
     # copy fetched from a mirror names the same image.
     og = squash(_first(_OG_IMAGE(page)))
@@ -142,7 +144,7 @@ def _image_url(page, body_el, page_url: str) -> str | None:
     return None
 
 
-def _body_text(body_el) -> tuple[str, str | None]:
+def _body_text(body_el: Any) -> tuple[str, str | None]:
     credit = None
     for selector in _NOT_BODY_SELECTORS:
         for el in selector(body_el):
@@ -167,7 +169,7 @@ def _reporter(body: str) -> str | None:
     return m.group("name").strip() if m else None
 
 
-def _times(page):
+def _times(page: Any) -> tuple[datetime | None, datetime | None]:
     for texts in _TIME_TEXT:
         text = " ".join(texts(page))
         if _LABELS.search(text):
@@ -177,7 +179,7 @@ def _times(page):
     return _labelled(text, "Written", "written_at"), _labelled(text, "Updated", "updated_at")
 
 
-def _labelled(text: str, label: str, field: str):
+def _labelled(text: str, label: str, field: str) -> datetime | None:
     try:
         return find_labelled_kst(text, label)
     except BadTimestamp as exc:

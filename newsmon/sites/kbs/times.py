@@ -74,7 +74,7 @@ def parse_rfc822(text: str) -> datetime | None:
     if not text:
         return None
     try:
-        value = dateparser.parse(text)
+        value: datetime = dateparser.parse(text)
         if value.tzinfo is None:
             value = value.replace(tzinfo=KST)
         # (a time at either end of the calendar may not be in UTC's: 9999-12-31 23:00 -0500)
