@@ -9,9 +9,11 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from scrapy.crawler import Crawler
 
 from newsmon.demo.run import FAST, crawl_command
 from newsmon.demo.server import serve
@@ -212,6 +214,27 @@ def reactor() -> Iterator[None]:
 
     yield
     installed._asyncioEventloop.close()  # type: ignore[attr-defined]
+
+
+@contextmanager
+def outlets_crawler(folder: Path, config: str, **spider_args: str) -> Iterator[Crawler]:
+    """A crawler of newsmon's spider over the outlets of `config` (newsmon.toml's text), its
+    database in `folder`, for components tested in process (with the `reactor` fixture)."""
+    from scrapy.utils.test import get_crawler
+
+    from newsmon.db.crawl import CrawlDatabase
+    from newsmon.runner import project_settings
+    from newsmon.spiders.outlets import OutletSpider
+
+    path = folder / "newsmon.toml"
+    path.write_text(config, encoding="utf-8")
+    settings = project_settings({"NEWSMON_DB": str(folder / "news.db"), "NEWSMON_SUMMARY": False})
+    crawler = get_crawler(OutletSpider, settings.copy_to_dict())
+    crawler.spider = OutletSpider.from_crawler(crawler, config=str(path), **spider_args)
+    try:
+        yield crawler
+    finally:
+        CrawlDatabase.of(crawler).close()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

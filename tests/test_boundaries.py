@@ -16,14 +16,12 @@ from html import escape
 from pathlib import Path
 
 import pytest
-from conftest import newsmon
+from conftest import newsmon, outlets_crawler
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware, RedirectMiddleware
 from scrapy.http import HtmlResponse, Response, XmlResponse
-from scrapy.utils.test import get_crawler
 
-from newsmon.db.crawl import CrawlDatabase
 from newsmon.demo.meridian import FEED_PATH, TIMEZONE, MeridianSite
 from newsmon.demo.run import FAST
 from newsmon.demo.server import serve
@@ -32,7 +30,6 @@ from newsmon.hosts import AddressClass, address_class, host_key, within
 from newsmon.items import Discovery
 from newsmon.kinds import PageKind
 from newsmon.middlewares import OriginGuard, Refusal, Refused, retry_after_seconds
-from newsmon.runner import project_settings
 from newsmon.sites.base import IndexPage, ParseError, StoryKey
 from newsmon.sites.generic.feed import parse_feed
 from newsmon.spiders.outlets import OutletSpider
@@ -60,13 +57,8 @@ STORY = "/service/news_view.htm?lang=e&Seq_Code={}"
 
 @pytest.fixture
 def crawler(tmp_path: Path, reactor: None) -> Iterator[Crawler]:
-    config = tmp_path / "newsmon.toml"
-    config.write_text(CONFIG, encoding="utf-8")
-    settings = project_settings({"NEWSMON_DB": str(tmp_path / "news.db"), "NEWSMON_SUMMARY": False})
-    crawler = get_crawler(OutletSpider, settings.copy_to_dict())
-    crawler.spider = OutletSpider(config=str(config))
-    yield crawler
-    CrawlDatabase.of(crawler).close()
+    with outlets_crawler(tmp_path, CONFIG) as crawler:
+        yield crawler
 
 
 def _of(outlet: str | None, url: str) -> Request:

@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from conftest import outlets_crawler
 from scrapy import Request
 from scrapy.crawler import Crawler
-from scrapy.utils.test import get_crawler
 
 from newsmon.db.checks import SCHEMA_VERSION
 from newsmon.db.crawl import CrawlDatabase
@@ -21,7 +21,6 @@ from newsmon.kinds import PageKind, RunStatus, Stage
 from newsmon.ledger import STATUS, RunLedger
 from newsmon.middlewares import OriginGuard, Refusal, Refused
 from newsmon.pipelines import InvalidStory, StorePipeline, ValidatePipeline
-from newsmon.runner import project_settings
 from newsmon.spiders.outlets import OutletSpider
 
 CONFIG = """
@@ -48,13 +47,8 @@ STORY = Story(
 
 @pytest.fixture
 def crawler(tmp_path: Path, reactor: None) -> Iterator[Crawler]:
-    config = tmp_path / "newsmon.toml"
-    config.write_text(CONFIG)
-    settings = project_settings({"NEWSMON_DB": str(tmp_path / "news.db"), "NEWSMON_SUMMARY": False})
-    crawler = get_crawler(OutletSpider, settings.copy_to_dict())
-    crawler.spider = OutletSpider(config=str(config))
-    yield crawler
-    CrawlDatabase.of(crawler).close()
+    with outlets_crawler(tmp_path, CONFIG) as crawler:
+        yield crawler
 
 
 def rows(crawler: Crawler, query: str) -> list[tuple]:

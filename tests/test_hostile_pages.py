@@ -16,11 +16,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import newsmon, summary
+from conftest import newsmon, outlets_crawler, summary
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.http import HtmlResponse, XmlResponse
-from scrapy.utils.test import get_crawler
 from sqlalchemy.orm import Session
 from twisted.python.failure import Failure
 
@@ -40,7 +39,6 @@ from newsmon.kinds import PageKind, RunStatus, Stage
 from newsmon.ledger import RunLedger
 from newsmon.logs import _Format
 from newsmon.pipelines import InvalidStory, StorePipeline, ValidatePipeline
-from newsmon.runner import project_settings
 from newsmon.sites.base import IndexPage, ParseError, StoryKey
 from newsmon.sites.generic.times import BadTime, read_time
 from newsmon.sites.kbs.article import parse_article
@@ -220,13 +218,8 @@ feed = "{HOST}/politics/rss.xml"
 
 @pytest.fixture
 def crawler(tmp_path: Path, reactor: None) -> Iterator[Crawler]:
-    config = tmp_path / "newsmon.toml"
-    config.write_text(CONFIG)
-    settings = project_settings({"NEWSMON_DB": str(tmp_path / "news.db"), "NEWSMON_SUMMARY": False})
-    crawler = get_crawler(OutletSpider, settings.copy_to_dict())
-    crawler.spider = OutletSpider.from_crawler(crawler, config=str(config), full="1")
-    yield crawler
-    CrawlDatabase.of(crawler).close()
+    with outlets_crawler(tmp_path, CONFIG, full="1") as crawler:
+        yield crawler
 
 
 def reported(crawler: Crawler) -> list[PageFailure]:
