@@ -107,7 +107,8 @@ def main() -> None:
     show_default=True,
     type=DURATION,
     metavar="DURATION",
-    help="Stop the run after this long (it is then marked interrupted); 0s: no limit.",
+    help="Stop the crawl after this long: the runs of outlets still fetching pages are then "
+    "marked interrupted; 0s: no limit.",
 )
 @click.option(
     "-s",

@@ -571,6 +571,19 @@ def test_mentions_in_a_story_ping_no_one(engine: Engine, webhook: Webhook) -> No
     )
 
 
+def test_a_story_url_holding_a_mention_s_word_is_sent_whole(
+    engine: Engine, webhook: Webhook
+) -> None:
+    # A link is no mention; a zero-width space in it would break the link.
+    url = f"{BUDGET.url}&by=@all"
+    watch(engine, "budget", "budget", webhook.url())
+    store(engine, replace(BUDGET, url=url))
+    with webhook.up():
+        deliver(engine)
+    [message] = webhook.received
+    assert url in message["message"].splitlines()
+
+
 NTFY_TOPIC = "newsmon-topic-7c1e2a"
 
 

@@ -64,8 +64,14 @@ def _item(item: Item) -> list[str]:
         )
         if part
     )
-    lines = [f"{heading}: {item.title}", where, item.url]
-    lines += [f"{name}: {item.changes[name]}" for name in SHOWN_CHANGES if item.changes.get(name)]
+    # Text from the page is unmentioned; the URL is left whole (a path may hold `@all`), and a
+    # chat does not read mentions inside a link.
+    lines = [f"{heading}: {unmention(item.title)}", unmention(where), item.url]
+    lines += [
+        f"{name}: {unmention(item.changes[name])}"
+        for name in SHOWN_CHANGES
+        if item.changes.get(name)
+    ]
     return lines
 
 
@@ -81,7 +87,7 @@ def compose(watch: str, items: Sequence[Item], *, more: int = 0) -> tuple[str, s
     blocks = ["\n".join(_item(item)) for item in items]
     if more:
         blocks.append(f"… and {more} more: newsmon alerts --watch {watch}")
-    return unmention(title), unmention("\n\n".join(blocks))
+    return unmention(title), "\n\n".join(blocks)
 
 
 def compose_test(watch: str, search: str, shown: str) -> tuple[str, str]:
