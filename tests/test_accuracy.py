@@ -1,0 +1,78 @@
+"""The date-accuracy harness keeps working (issue 19): on a corpus laid out as htmldate's
+(eval_default.json and eval/) made of newsmon's own saved pages (tests/pages/generic), their
+gold days taken from the expected values written by hand beside them, it measures every figure.
+Nothing here judges how good the figures are: they are for people (docs/accuracy.md), measured
+on the public corpora, which stay out of the repository."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+PAGES = REPO / "tests" / "pages" / "generic"
+
+
+def own_corpus(folder: Path) -> int:
+    """Lay out the saved pages that have a written time as htmldate's corpus is laid out (one
+    of them gzip'd, as htmldate keeps some); how many pages."""
+    (folder / "eval").mkdir()
+    gold = {}
+    for n, page in enumerate(sorted(PAGES.glob("*.html"))):
+        expected = json.loads(page.with_suffix(".json").read_text(encoding="utf-8"))
+        if not expected.get("written_at"):
+            continue
+        target = folder / "eval" / page.name
+        if n == 0:
+            target.with_name(page.name + ".gz").write_bytes(gzip.compress(page.read_bytes()))
+        else:
+            shutil.copyfile(page, target)
+        gold[expected["url"]] = {"file": page.name, "date": expected["written_at"][:10]}
+    (folder / "eval_default.json").write_text(json.dumps(gold), encoding="utf-8")
+    return len(gold)
+
+
+def test_the_harness_measures_every_figure(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    pages = own_corpus(corpus)
+    out = tmp_path / "accuracy.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.accuracy", str(corpus), "--json", str(out)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    figures = json.loads(out.read_text(encoding="utf-8"))
+    assert figures["pages"] == pages >= 4
+    readers = figures["readers"]
+    assert set(readers) == {"newsmon", "htmldate fast", "htmldate extensive"}
+    for name, s in readers.items():
+        assert s["pages"] == pages, name  # every reader on the same pages
+        assert 0 <= s["right"] <= s["answered"] <= s["pages"], name
+        for figure in ("accuracy", "precision", "coverage"):
+            assert 0.0 <= s[figure] <= 1.0, (name, figure)
+    # Every page is a story stored or a failure recorded, and only stored stories have a day.
+    assert figures["stored"] + sum(figures["lost"].values()) == pages
+    assert readers["newsmon"]["answered"] == figures["stored"]
+    assert 0 <= figures["off_by_one"] <= figures["stored"]
+    for name in readers:
+        assert name in done.stdout
+
+
+def test_a_missing_corpus_says_where_to_get_it(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.accuracy", str(tmp_path)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "github.com/adbar/htmldate" in done.stderr
