@@ -126,6 +126,22 @@ def test_times_out_of_range_are_bad_times(text: str) -> None:
     assert info.value.kind == "bad_written_at"
 
 
+def test_an_unreadable_time_gives_way_to_the_next_that_reads() -> None:
+    # JSON-LD in a near-ISO form a parser refuses, the meta tag clean: the meta tag's time.
+    block = '{"@type": "NewsArticle", "headline": "T", "datePublished": "2026-11-20T00:15:0Z"}'
+    assert _read(_json_ld(block)).written_at == datetime(2026, 11, 20, 0, 15, tzinfo=UTC)
+
+
+def test_an_unreadable_updated_time_is_no_update_and_loses_no_story() -> None:
+    page = _page(
+        '<meta property="article:published_time" content="2026-11-20T00:15:00Z">'
+        f'<meta property="article:modified_time" content="{HUGE_YEAR}">'
+    )
+    story = _read(page)
+    assert story.written_at == datetime(2026, 11, 20, 0, 15, tzinfo=UTC)
+    assert story.updated_at is None
+
+
 def test_a_feed_entry_s_time_out_of_range_loses_only_that_time() -> None:
     items = "".join(
         f"<item><link>{HOST}/p/{n}</link><pubDate>{when}</pubDate></item>"

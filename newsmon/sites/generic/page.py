@@ -212,14 +212,20 @@ def _first(*values: Any) -> str | None:
 
 
 def _time(field: str, zone: tzinfo, *values: Any) -> datetime | None:
-    """The first of `values` that is given; a given one that cannot be read is an error, not a
-    reason to fall back on weaker evidence."""
+    """The first of `values` (best evidence first) that reads as a time. One that is given but
+    cannot be read is passed over for the next: real pages write a near-ISO form in one place
+    and a clean one in another, and the first unreadable one used to lose the story. When none
+    reads, an unreadable written time is the page's error (`bad_written_at`: a time was there);
+    an unreadable updated time is no update, and the story keeps its written time."""
+    unreadable: BadTime | None = None
     for value in values:
         if isinstance(value, str) and value.strip():
             try:
                 return read_time(value, zone)
             except BadTime as exc:
-                raise ParseError(field, str(exc)) from None
+                unreadable = unreadable or exc
+    if unreadable is not None and field == "written_at":
+        raise ParseError(field, str(unreadable))
     return None
 
 
