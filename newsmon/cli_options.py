@@ -153,12 +153,9 @@ def _reader_gone() -> NoReturn:
     quietly, as `cat` or `git log` stop there. They die of SIGPIPE, which a shell reports as
     141; Python ignores SIGPIPE (a crawl's sockets need that), so the status is given as such.
     What the command meant to write is incomplete: an export's feed does not move on."""
-    # Python flushes standard output once more at exit, into the closed pipe, and would report
-    # that: what is left goes nowhere instead.
-    with contextlib.suppress(OSError, ValueError):  # not a file descriptor (CliRunner)
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
+    from newsmon.output import discard
+
+    discard(sys.stdout)
     sys.exit(ExitStatus.PIPE_CLOSED)
 
 

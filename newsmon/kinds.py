@@ -65,3 +65,7 @@ class FailureKind(enum.StrEnum):
     BAD_TEXT = "bad_text"  # text that is no Unicode (a lone surrogate): no database stores it
     URL_TOO_LONG = "url_too_long"  # longer than Scrapy's URLLENGTH_LIMIT: never fetched
     UNEXPECTED = "unexpected_error"  # newsmon failed reading it (a bug): its run fails too
+    # Requests the origin guard (newsmon.middlewares.OriginGuard) refused to send:
+    OFFSITE = "offsite"  # a page off its outlet's hosts and ports (a stored URL re-checked)
+    OFFSITE_REDIRECT = "offsite_redirect"  # led there by a redirect or a meta refresh
+    PRIVATE_ADDRESS = "private_address"  # a host name resolving to a non-public address

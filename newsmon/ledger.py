@@ -34,7 +34,7 @@ from newsmon.kinds import FailureKind, RunStatus, Stage
 from newsmon.lock import CrawlLock
 from newsmon.logs import PRINTED
 from newsmon.masking import mask_url, mask_urls, mask_values
-from newsmon.output import visible
+from newsmon.output import discard, visible
 from newsmon.pipelines import Unstored
 
 logger = logging.getLogger(__name__)
@@ -319,6 +319,4 @@ def _say(line: str, stream: TextIO) -> None:
         # A verdict may quote a page (a URL, a reason): shown, not obeyed (`visible`).
         print(visible(line), file=stream, flush=True)
     except BrokenPipeError:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, stream.fileno())
-        os.close(devnull)
+        discard(stream)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import enum
 import logging
 import socket
 import sys
@@ -25,23 +24,16 @@ from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import response_status_message
 
 from newsmon.hosts import WEB_SCHEMES, address_class, host_key, is_address, key_of, within
+from newsmon.kinds import FailureKind
 from newsmon.slots import NOT_BEFORE
 
 logger = logging.getLogger(__name__)
 
 
-class Refusal(enum.StrEnum):
-    """Why the origin guard refused a request: the failure's kind."""
-
-    OFFSITE = "offsite"  # a page off its outlet's hosts and ports (a stored URL re-checked)
-    OFFSITE_REDIRECT = "offsite_redirect"  # led there by a redirect or a meta refresh
-    PRIVATE_ADDRESS = "private_address"  # a host name resolving to a non-public address
-
-
 class Refused(IgnoreRequest):
     """A request the crawl may not send; `kind` says why."""
 
-    def __init__(self, kind: Refusal, message: str) -> None:
+    def __init__(self, kind: FailureKind, message: str) -> None:
         super().__init__(message)
         self.kind = kind
 
@@ -100,7 +92,7 @@ class OriginGuard:
                 dnscache[host] = address  # what the connection will use
         if kind := address_class(address):
             raise Refused(
-                Refusal.PRIVATE_ADDRESS,
+                FailureKind.PRIVATE_ADDRESS,
                 f"{host} resolves to {address}, a {kind} address: newsmon fetches such an "
                 "address only where an outlet's config names the address itself",
             )
@@ -119,12 +111,12 @@ def _offsite(request: Request, hosts: frozenset[str]) -> Refused:
     came_from = request.meta.get("redirect_urls")
     if not came_from:
         return Refused(
-            Refusal.OFFSITE, f"{request.url} is off the outlet's hosts and ports ({allowed})"
+            FailureKind.OFFSITE, f"{request.url} is off the outlet's hosts and ports ({allowed})"
         )
     how = (request.meta.get("redirect_reasons") or ["?"])[-1]
     led = "a meta refresh" if how == "meta refresh" else f"a redirect (HTTP {how})"
     return Refused(
-        Refusal.OFFSITE_REDIRECT,
+        FailureKind.OFFSITE_REDIRECT,
         f"{led} on {came_from[-1]} leads off the outlet's hosts and ports ({allowed}), "
         f"to {request.url}",
     )

@@ -6,6 +6,7 @@ formula are neutralised by default, as OWASP recommends; JSON is never altered.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
@@ -228,3 +229,13 @@ def _create_beside(path: Path) -> tuple[int, Path]:
             os.fchmod(fd, mode)
         return fd, temp
     raise FileExistsError(f"no free temporary name beside {path}")
+
+
+def discard(stream: TextIO) -> None:
+    """Make what is still to be written to `stream` go nowhere: its reader (a pipe's, `| head
+    -1`) has gone, and Python would otherwise report the failed flush at exit ("Exception
+    ignored ... BrokenPipeError")."""
+    with contextlib.suppress(OSError, ValueError):  # no file descriptor (click's CliRunner)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)

@@ -28,8 +28,8 @@ from newsmon.demo.server import serve
 from newsmon.demo.site import Fault, FixtureSite, Page
 from newsmon.hosts import AddressClass, address_class, host_key, within
 from newsmon.items import Discovery
-from newsmon.kinds import PageKind
-from newsmon.middlewares import OriginGuard, Refusal, Refused, retry_after_seconds
+from newsmon.kinds import FailureKind, PageKind
+from newsmon.middlewares import OriginGuard, Refused, retry_after_seconds
 from newsmon.sites.base import IndexPage, ParseError, StoryKey
 from newsmon.sites.generic.feed import parse_feed
 from newsmon.spiders.outlets import OutletSpider
@@ -116,7 +116,7 @@ def test_requests_keep_to_their_outlet_s_hosts_and_ports(crawler: Crawler) -> No
     ):
         with pytest.raises(Refused, match="off the outlet's hosts and ports") as info:
             guard.process_request(_of("mirror", url))
-        assert info.value.kind is Refusal.OFFSITE, url
+        assert info.value.kind is FailureKind.OFFSITE, url
 
 
 def _redirected(
@@ -141,13 +141,13 @@ def test_a_meta_refresh_or_redirect_to_another_port_is_refused(crawler: Crawler)
     refreshed = _redirected(MetaRefreshMiddleware.from_crawler(crawler), story, refresh)
     with pytest.raises(Refused, match=f"a meta refresh on .*Seq_Code=7.* to {internal}") as info:
         guard.process_request(refreshed)
-    assert info.value.kind is Refusal.OFFSITE_REDIRECT
+    assert info.value.kind is FailureKind.OFFSITE_REDIRECT
     moved = Response(story.url, status=302, headers={"Location": internal}, request=story)
     redirect = RedirectMiddleware.from_crawler(crawler)
     redirected = _redirected(redirect, story, moved)
     with pytest.raises(Refused, match=f"a redirect \\(HTTP 302\\) on .* to {internal}") as info:
         guard.process_request(redirected)
-    assert info.value.kind is Refusal.OFFSITE_REDIRECT
+    assert info.value.kind is FailureKind.OFFSITE_REDIRECT
     # Within the outlet's server a redirect is followed.
     at_home = Response(story.url, status=301, headers={"Location": STORY.format(8)}, request=story)
     assert guard.process_request(_redirected(redirect, story, at_home)) is None
@@ -166,7 +166,7 @@ def test_a_name_resolving_to_loopback_is_refused(crawler: Crawler) -> None:
             loop.run_until_complete(lookup)
     finally:
         loop.close()
-    assert e.value.kind is Refusal.PRIVATE_ADDRESS
+    assert e.value.kind is FailureKind.PRIVATE_ADDRESS
 
 
 def test_links_and_canonicals_to_another_port_are_not_the_outlet_s(crawler: Crawler) -> None:

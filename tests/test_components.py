@@ -17,9 +17,9 @@ from scrapy.crawler import Crawler
 from newsmon.db.checks import SCHEMA_VERSION
 from newsmon.db.crawl import CrawlDatabase
 from newsmon.items import PageFailure, Story
-from newsmon.kinds import PageKind, RunStatus, Stage
+from newsmon.kinds import FailureKind, PageKind, RunStatus, Stage
 from newsmon.ledger import STATUS, RunLedger
-from newsmon.middlewares import OriginGuard, Refusal, Refused
+from newsmon.middlewares import OriginGuard, Refused
 from newsmon.pipelines import InvalidStory, StorePipeline, ValidatePipeline
 from newsmon.spiders.outlets import OutletSpider
 
@@ -151,4 +151,4 @@ def test_a_redirect_may_not_leave_its_outlet_s_hosts(crawler: Crawler) -> None:
     )
     with pytest.raises(Refused, match=r"HTTP 302.*to https://world\.kbs\.co\.kr/x") as info:
         guard.process_request(to_kbs)
-    assert info.value.kind is Refusal.OFFSITE_REDIRECT
+    assert info.value.kind is FailureKind.OFFSITE_REDIRECT

@@ -280,9 +280,9 @@ def rows(crawler: Crawler, query: str) -> list[tuple]:
         conn.close()
 
 
-def opened(crawler: Crawler) -> tuple[OutletSpider, RunLedger]:
+def opened(crawler: Crawler, stories: int = 10) -> tuple[OutletSpider, RunLedger]:
     """The spider and its ledger as a crawl of both outlets has them once it has read a feed and
-    ten story pages of each (so that no layout drift is found)."""
+    `stories` story pages of each (ten: so that no layout drift is found)."""
     spider = crawler.spider
     assert isinstance(spider, OutletSpider) and crawler.stats is not None
     CrawlDatabase.of(crawler).open(spider)
@@ -290,7 +290,8 @@ def opened(crawler: Crawler) -> tuple[OutletSpider, RunLedger]:
     ledger.spider_opened(spider)
     for outlet in ("kbs-world", "meridian"):
         crawler.stats.set_value(f"newsmon/{outlet}/pages/feed", 1)
-        crawler.stats.set_value(f"newsmon/{outlet}/pages/story", 10)
+        if stories:
+            crawler.stats.set_value(f"newsmon/{outlet}/pages/story", stories)
     return spider, ledger
 
 
@@ -366,13 +367,8 @@ def test_a_story_no_pipeline_could_store_is_a_recorded_failure(crawler: Crawler)
 
 
 def test_an_error_no_outlet_s_page_raised_counts_against_every_outlet(crawler: Crawler) -> None:
-    spider = crawler.spider
-    assert isinstance(spider, OutletSpider) and crawler.stats is not None
-    CrawlDatabase.of(crawler).open(spider)
-    ledger = crawler.get_extension(RunLedger)
-    ledger.spider_opened(spider)
-    for outlet in ("kbs-world", "meridian"):
-        crawler.stats.set_value(f"newsmon/{outlet}/pages/feed", 1)
+    spider, ledger = opened(crawler, stories=0)
+    assert crawler.stats is not None
     try:
         raise ValueError("reading the start requests")
     except ValueError:
