@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from typing import Any
 
@@ -216,6 +217,10 @@ def crawl(
     status = stats.get(STATUS)
     if status is None:
         status = _unfinished(db, stats.get(RUN_IDS))
+    # The crawl's work is recorded and its verdict said: a Ctrl-C now (the second of an impatient
+    # user, while Python exits) would only turn that verdict into a KeyboardInterrupt no code can
+    # catch any more, and the exit status into death by signal.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     sys.exit(EXIT_STATUS.get(status, ExitStatus.FAILED))
 
 
