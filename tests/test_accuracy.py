@@ -49,7 +49,7 @@ def test_the_harness_measures_every_figure(tmp_path: Path) -> None:
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
-    figures = json.loads(out.read_text(encoding="utf-8"))
+    figures = json.loads(out.read_text(encoding="utf-8"))["dates"]
     assert figures["pages"] == pages >= 4
     readers = figures["readers"]
     assert set(readers) == {"newsmon", "htmldate fast", "htmldate extensive"}

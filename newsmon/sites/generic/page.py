@@ -10,38 +10,19 @@ made for news pages, finds as the main text.
 from __future__ import annotations
 
 import html
-import json
-import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from itertools import accumulate
 from typing import Any
 
-from lxml import html as lxml_html
 from scrapy.http import TextResponse
 
 from newsmon.items import Discovery, Story
-from newsmon.kinds import FailureKind
 from newsmon.sites.base import ParseError, StoryKey
+from newsmon.sites.generic.body import read_body
+from newsmon.sites.generic.jsonld import authors, json_ld_article
 from newsmon.sites.generic.times import BadTime, read_time
 from newsmon.sites.generic.urls import clean_url, host_of
-from newsmon.sites.text import LONE_SURROGATE, join_paragraphs, paragraphs, squash
-
-ARTICLE_TYPES = frozenset(
-    {
-        "NewsArticle",
-        "Article",
-        "ReportageNewsArticle",
-        "AnalysisNewsArticle",
-        "BackgroundNewsArticle",
-        "OpinionNewsArticle",
-        "ReviewNewsArticle",
-        "BlogPosting",
-    }
-)
-# Fewer words than this is a teaser, a consent wall or a "story removed" notice, not a story.
-MIN_BODY_WORDS = 25
+from newsmon.sites.text import LONE_SURROGATE, squash
 
 # Where each time may be written, best first (after JSON-LD).
 PUBLISHED_META = ("article:published_time", "og:published_time", "datePublished", "pubdate")
@@ -61,25 +42,6 @@ TITLE_META = ("og:title", "twitter:title")
 SUMMARY_META = ("og:description", "description", "twitter:description")
 IMAGE_META = ("og:image", "twitter:image")
 AUTHOR_META = ("author", "article:author")
-
-_TRAILING_COMMA = re.compile(r",(\s*[}\]])")
-# Deeper than any page's structured data nests (a schema.org @graph goes five or six levels).
-# The JSON decoder recurses once a level: a block 200,000 deep raised RecursionError, which no
-# parser of newsmon's expects. So the depth is measured first, by a scan that does not recurse.
-MAX_JSON_LD_DEPTH = 64
-_JSON_STRING = re.compile(r'"(?:[^"\\]++|\\.)*+"', re.DOTALL)  # brackets in one are text
-_NOT_BRACKET = re.compile(r"[^\[\]{}]++")
-_NESTING = {"[": 1, "{": 1, "]": -1, "}": -1}
-
-
-class TooDeep(ParseError):
-    """A JSON-LD block nested deeper than MAX_JSON_LD_DEPTH: refused unread."""
-
-    def __init__(self, depth: int) -> None:
-        super().__init__(
-            "json_ld", f"a block is nested deeper than {MAX_JSON_LD_DEPTH} levels ({depth})"
-        )
-        self.kind = FailureKind.TOO_DEEP
 
 
 @dataclass(frozen=True)
@@ -113,7 +75,7 @@ def parse_page(response: TextResponse, key: StoryKey, discovery: Discovery, outl
     )
     if updated_at is not None and written_at is not None and updated_at <= written_at:
         updated_at = None  # a modified time before (or at) publication updates nothing
-    body = _body(response, ld, title)
+    body = read_body(response, ld, title)
     return Story(
         source=outlet.source,
         lang=key.lang,
@@ -123,63 +85,12 @@ def parse_page(response: TextResponse, key: StoryKey, discovery: Discovery, outl
         title=title,
         body=body,
         summary=discovery.summary or _first(ld.get("description"), *_meta(response, SUMMARY_META)),
-        reporter=_authors(ld.get("author")) or _first(*_meta(response, AUTHOR_META)),
+        reporter=authors(ld.get("author")) or _first(*_meta(response, AUTHOR_META)),
         image_url=_image(response, ld),
         written_at=written_at,
         updated_at=updated_at,
         listed_at=discovery.listed_at,
     )
-
-
-# --- JSON-LD ----------------------------------------------------------------------------------
-
-
-def json_ld_article(response: TextResponse) -> dict[str, Any]:
-    """The page's schema.org article object, or {}. Blocks may hold one object, a list, or a
-    `@graph`; some hold HTML entities or trailing commas."""
-    for raw in response.xpath("//script[@type='application/ld+json']/text()").getall():
-        for obj in _objects(_loads(raw)):
-            types = obj.get("@type")
-            names = {types} if isinstance(types, str) else set(types or ())
-            if names & ARTICLE_TYPES:
-                return obj
-    return {}
-
-
-def _loads(raw: str) -> Any:
-    for text in (raw, _TRAILING_COMMA.sub(r"\1", html.unescape(raw))):
-        if (depth := _depth(text)) > MAX_JSON_LD_DEPTH:
-            raise TooDeep(depth)
-        try:
-            return json.loads(text, strict=False)  # strict=False: raw newlines in strings
-        except ValueError:
-            continue
-    return None
-
-
-def _depth(text: str) -> int:
-    """How deep `text`'s brackets nest, outside strings (whether or not they balance)."""
-    brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text))
-    return max(accumulate(_NESTING[c] for c in brackets), default=0)
-
-
-def _objects(data: Any) -> Iterator[dict[str, Any]]:
-    if isinstance(data, list):
-        for item in data:
-            yield from _objects(item)
-    elif isinstance(data, dict):
-        yield data
-        yield from _objects(data.get("@graph"))
-
-
-def _authors(value: Any) -> str | None:
-    items = value if isinstance(value, list) else [value]
-    names = []
-    for item in items:
-        name = item.get("name") if isinstance(item, dict) else item
-        if isinstance(name, str) and squash(name):
-            names.append(squash(name))
-    return ", ".join(dict.fromkeys(names)) or None
 
 
 # --- the page ---------------------------------------------------------------------------------
@@ -256,47 +167,3 @@ def _image(response: TextResponse, ld: dict[str, Any]) -> str | None:
         image = image.get("url")
     found = _first(image, *_meta(response, IMAGE_META))
     return response.urljoin(found) if found else None
-
-
-def _body(response: TextResponse, ld: dict[str, Any], title: str) -> str:
-    body = _article_body(ld.get("articleBody"))
-    if _words(body) < MIN_BODY_WORDS:
-        body = _main_text(response, title)
-    if _words(body) < MIN_BODY_WORDS or squash(body) == title:
-        raise ParseError(
-            "body", "no article text (JSON-LD articleBody, or the page's main text)", missing=True
-        )
-    return body
-
-
-def _article_body(value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
-        return ""
-    if "<" not in value:
-        # Plain text: its lines are its paragraphs.
-        return "\n\n".join(line for line in map(squash, value.splitlines()) if line)
-    return join_paragraphs(paragraphs(lxml_html.fragment_fromstring(value, create_parent="div")))
-
-
-def _main_text(response: TextResponse, title: str) -> str:
-    import trafilatura  # imported when a page needs it: it takes a while to load
-
-    text = trafilatura.extract(
-        response.text,
-        url=response.url,
-        favor_precision=True,
-        include_comments=False,
-        include_tables=False,
-        include_images=False,
-        # Its cache would drop paragraphs it saw on an earlier page: a re-fetch would lose text.
-        deduplicate=False,
-    )
-    lines = [line for line in map(squash, (text or "").splitlines()) if line]
-    # The extractor may keep the headline as the text's first line; the title has it already.
-    if lines and lines[0].casefold() == title.casefold():
-        lines.pop(0)
-    return "\n\n".join(lines)
-
-
-def _words(text: str) -> int:
-    return len(text.split())

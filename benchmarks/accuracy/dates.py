@@ -1,17 +1,15 @@
-"""How often newsmon's generic profile reads a page's publication day right (issue 19), beside
-htmldate on the same pages: written-day accuracy, precision and coverage, and the stories a
-crawl would store or lose, by the kind of failure it would record.
+"""Written days: how often newsmon's generic profile reads a page's publication day right,
+beside htmldate on the same pages: written-day accuracy, precision and coverage, and the stories
+a crawl would store or lose, by the kind of failure it would record.
 
-    python -m benchmarks.accuracy CORPUS_DIR...
-
-A CORPUS_DIR holds `eval_default.json` (URL -> {"file", "date"}, the gold day) and the pages it
-names under `eval/`, `cache/` or `test_set/`, plain or gzip'd (`NAME.gz`): the layout of
+A corpus of this kind holds `eval_default.json` (URL -> {"file", "date"}, the gold day) and the
+pages it names under `eval/`, `cache/` or `test_set/`, plain or gzip'd (`NAME.gz`): the layout of
 htmldate's tests/ folder (github.com/adbar/htmldate, tests/), which stays out of this
 repository (tests/test_accuracy.py lays newsmon's own saved pages out so). Only
 eval_default.json is read: htmldate's eval_mediacloud_2020 set is
 kept aside for an independent check, and any of its pages is skipped even if listed.
 
-Figures, over the pages of all the CORPUS_DIRs:
+Figures, over the pages of all such corpora:
   accuracy  = right day / all pages
   precision = right day / pages answered (a date given)
   coverage  = pages answered / all pages
@@ -19,10 +17,8 @@ Figures, over the pages of all the CORPUS_DIRs:
 
 from __future__ import annotations
 
-import argparse
 import gzip
 import json
-import sys
 import warnings
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -45,6 +41,7 @@ GOLD = "eval_default.json"
 # Never measured here: htmldate's second set, kept for an independent check of what is tuned here.
 ASIDE = "eval_mediacloud_2020.json"
 PAGE_DIRS = ("eval", "cache", "test_set")
+NAME = "written days"
 WHERE = "the tests/ folder of github.com/adbar/htmldate (eval_default.json and tests/eval/)"
 
 # UTC: the pages come from outlets of many zones and htmldate's gold is the day as the page
@@ -226,21 +223,5 @@ def report(results: Results) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("corpus", nargs="+", type=Path, metavar="CORPUS_DIR")
-    parser.add_argument("--json", type=Path, help="also write the figures to this file")
-    args = parser.parse_args(argv)
-    for corpus in args.corpus:
-        if not (corpus / GOLD).is_file():
-            print(f"no {GOLD} in {corpus}: get the corpus from {WHERE}", file=sys.stderr)
-            return 2
-    results = measure(args.corpus)
-    print(report(results))
-    if args.json:
-        args.json.write_text(json.dumps(results.as_dict(), indent=2) + "\n", encoding="utf-8")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+def recognises(corpus: Path) -> bool:
+    return (corpus / GOLD).is_file()
