@@ -34,12 +34,26 @@ REPLACEMENT = "\ufffd"
 # C1 controls: what a multi-byte text read as a single-byte one shows. (A regular expression:
 # every story page is checked, so this runs in C, not character by character.)
 _C1 = re.compile("[\x80-\x9f]")
+_NON_ASCII = re.compile("[^\x00-\x7f]")
+_NOT_SHOWN = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->", re.DOTALL | re.IGNORECASE)
+# The share of a text's non-ASCII characters that may fail to read (replacements, C1 controls)
+# with the text still read: real pages carry a stray byte of another encoding in a pasted line.
+GARBLED = 0.05
 
 
 def _sound(text: str) -> bool:
     """No replacement characters and no C1 controls (what a multi-byte text read as a
     single-byte one shows)."""
     return REPLACEMENT not in text and _C1.search(text) is None
+
+
+def _stray_only(text: str) -> bool:
+    """Whether what does not read in a text is stray, not a garbled text: outside scripts,
+    styles and comments (where a stray byte harms no story), under GARBLED of its non-ASCII
+    characters. A page read in the wrong encoding shows nearly all of them so."""
+    shown = _NOT_SHOWN.sub("", text)
+    bad = shown.count(REPLACEMENT) + len(_C1.findall(shown))
+    return bad == 0 or bad < GARBLED * len(_NON_ASCII.findall(shown))
 
 
 def _strictly(body: bytes, encoding: str) -> str | None:
@@ -78,6 +92,8 @@ def sound_text(response: TextResponse) -> TextResponse:
             return response.replace(encoding=candidate)
     if misread and _sound(text):
         return response  # a single-byte page after all (French, German): nothing reads better
+    if not misread and _stray_only(text):
+        return response  # read right but for a stray byte or two (in a script, an old comment)
     raise ParseError(
         "encoding",
         f"the page does not read as {response.encoding} (as declared or detected), nor as "

@@ -205,10 +205,11 @@ def articles(
 ) -> None:
     """List stories, newest first (by written time, or with --by updated by last update).
 
-    Times are UTC, as 2026-11-27T10:14:05Z.
+    Times are UTC, as 2026-11-27T10:14:05Z; a written time the page gave only as a day shows
+    as that day, 2026-11-27.
     """
     from newsmon.output import table, write_records
-    from newsmon.records import STORY_COLUMNS
+    from newsmon.records import STORY_COLUMNS, shown_written
     from newsmon.selection import stories
 
     filters = _filters(selection, search)
@@ -222,7 +223,7 @@ def articles(
             (
                 r["source"],
                 listed_id(connection, r),
-                _when(r["written_at"]),
+                shown_written(r["written_at"], r["written_precision"]),
                 _when(r["updated_at"]),
                 r["section"] or "",
                 str(r["revision"]),
@@ -245,7 +246,7 @@ def search(db: str, query_text: str, limit: int, fmt: str) -> None:
     QUERY is SQLite FTS5 syntax: words (all must match), "a phrase", OR, NOT, prefix*.
     """
     from newsmon.output import visible, write_records
-    from newsmon.records import STORY_COLUMNS
+    from newsmon.records import STORY_COLUMNS, shown_written
     from newsmon.search import search as best_matches
 
     color = fmt == "table" and color_wanted(sys.stdout)
@@ -264,7 +265,8 @@ def search(db: str, query_text: str, limit: int, fmt: str) -> None:
         story = hit.story
         title = visible(story["title"])
         title = click.style(title, bold=True) if color else title
-        shown = f"{visible(story['article_id'])}  {_when(story['written_at'])}  {title}"
+        written = shown_written(story["written_at"], story["written_precision"])
+        shown = f"{visible(story['article_id'])}  {written}  {title}"
         click.echo(f"{rank:>2}. {shown}")
         snippet = "".join(p if p in mark else visible(p) for p in marks.split(hit.snippet))
         click.echo("    " + " ".join(snippet.split()))
@@ -289,6 +291,7 @@ def show(db: str, ident: str, lang: str | None, outlet: tuple[str, ...], show_di
     from newsmon import query
     from newsmon.diff import Change, word_diff
     from newsmon.output import visible
+    from newsmon.records import shown_written
     from newsmon.search import QueryError
 
     with database(db) as engine:
@@ -308,7 +311,7 @@ def show(db: str, ident: str, lang: str | None, outlet: tuple[str, ...], show_di
     click.echo(s["url"])
     facts = [
         ("section", s["section"]),
-        ("written", _when(s["written_at"])),
+        ("written", shown_written(s["written_at"], s["written_precision"])),
         ("updated", _when(s["updated_at"])),
         ("reporter", s["reporter"]),
         ("photo", s["photo_credit"]),
@@ -369,14 +372,14 @@ def _may_replace(output: Path, force: bool) -> None:
     """An export replaces an earlier export or an empty file; anything else only with --force,
     and a database never (not even its own source, named by --db)."""
     from newsmon.output import is_sqlite, written_by_us
-    from newsmon.records import REVISION_COLUMNS, STORY_COLUMNS
+    from newsmon.records import EARLIER_COLUMNS, REVISION_COLUMNS, STORY_COLUMNS
 
     hint = "'-o' / '--output'"
     if is_sqlite(output):
         raise click.BadParameter(
             f"{str(output)!r} is an SQLite database; an export never replaces one", param_hint=hint
         )
-    if not force and not written_by_us(output, (STORY_COLUMNS, REVISION_COLUMNS)):
+    if not force and not written_by_us(output, (STORY_COLUMNS, REVISION_COLUMNS, *EARLIER_COLUMNS)):
         raise click.BadParameter(
             f"{str(output)!r} exists and is not a newsmon export; add --force to replace it",
             param_hint=hint,
@@ -454,10 +457,12 @@ def export(
     """Export current stories (or every revision) as JSON Lines, CSV or JSON, oldest first.
 
     Columns, in this order: source, lang, article_id, url, section, title, body, summary,
-    reporter, photo_credit, image_url, written_at, updated_at, revision, first_seen_at,
-    last_seen_at (with --revisions: source, lang, article_id, url, section, revision, kind,
-    title, body, summary, reporter, photo_credit, image_url, written_at, updated_at, seen_at).
-    Instants are UTC, as 2026-11-27T10:14:05Z.
+    reporter, photo_credit, image_url, written_at, written_precision, updated_at, revision,
+    first_seen_at, last_seen_at (with --revisions: source, lang, article_id, url, section,
+    revision, kind, title, body, summary, reporter, photo_credit, image_url, written_at,
+    written_precision, updated_at, seen_at). Instants are UTC, as 2026-11-27T10:14:05Z;
+    written_precision is second, or day when written_at is only the start of the day the page
+    gave.
     """
     from newsmon.db.checks import Access
     from newsmon.export import Export, FeedMismatch, select_csv_rows, select_records

@@ -15,6 +15,11 @@ from datetime import UTC, date, datetime, time, timedelta
 # The same form as a strftime pattern, for SQLite (`strftime(SQL_FORMAT, 'now', '-1 day')`).
 SQL_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 WIDTH = len("2026-11-27T10:14:05Z")
+# No news page on the web was written before the web: an earlier time is a misreading (a
+# template's `1970-01-01T00:00:00Z`, a zero timestamp).
+EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
+# The zones in use furthest from UTC: Kiribati (UTC+14) and Baker Island (UTC-12).
+FURTHEST_AHEAD, FURTHEST_BEHIND = timedelta(hours=14), timedelta(hours=12)
 
 
 def format_instant(value: datetime) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from newsmon.kinds import PageKind, Stage
+from newsmon.kinds import PageKind, Precision, Stage
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,8 @@ class Story:
     image_url: str | None = None
     written_at: datetime | None = None
     updated_at: datetime | None = None
+    # DAY when the page gave only a day (written_at is then that day's start in UTC).
+    written_precision: Precision = Precision.SECOND
     # The listing's or feed's time, used only when the page shows no Written time.
     listed_at: datetime | None = field(default=None, repr=False)
 
@@ -49,6 +51,7 @@ CONTENT_FIELDS = (
     "photo_credit",
     "image_url",
     "written_at",
+    "written_precision",  # beside written_at: "day" when that is only the day's start
     "updated_at",
 )
 STORY_FIELDS = (*IDENTITY_FIELDS, *CONTENT_FIELDS)

@@ -41,6 +41,13 @@ class PageKind(enum.StrEnum):
         return self is not PageKind.STORY
 
 
+class Precision(enum.StrEnum):
+    """How much of a stored time its source gave."""
+
+    SECOND = "second"  # an instant, as pages, feeds and listings write them
+    DAY = "day"  # only a day, found in a page's text or URL: stored as its start in UTC
+
+
 class WatchOn(enum.StrEnum):
     """Which revisions of a matching story a watch tells about."""
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from datetime import UTC, datetime
 from typing import Any, Self
 
 from scrapy.crawler import Crawler
@@ -14,9 +13,9 @@ from sqlalchemy.exc import DBAPIError
 from newsmon.account import key
 from newsmon.db.crawl import CrawlDatabase
 from newsmon.db.store import Outcome, record_story
-from newsmon.instants import format_instant, now
+from newsmon.instants import EARLIEST, FURTHEST_AHEAD, format_instant, now
 from newsmon.items import STORY_FIELDS, Story
-from newsmon.kinds import FailureKind
+from newsmon.kinds import FailureKind, Precision
 from newsmon.sites.text import LONE_SURROGATE
 
 logger = logging.getLogger(__name__)
@@ -36,10 +35,6 @@ class InvalidStory(DropItem):
     def __init__(self, kind: str, reason: str) -> None:
         super().__init__(reason)
         self.kind = kind
-
-
-# No news page on the web was written before the web: an earlier time is a misreading.
-EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
 
 
 class ValidatePipeline:
@@ -73,7 +68,9 @@ class ValidatePipeline:
             value = getattr(item, name)
             if value is None:
                 continue
-            if value > latest:
+            # A day (its start in UTC) has begun somewhere once it is 14 hours ahead of UTC.
+            day = name == "written_at" and item.written_precision is Precision.DAY
+            if value > (latest + FURTHEST_AHEAD if day else latest):
                 raise InvalidStory(
                     f"future_{name}", f"{name} {format_instant(value)} is later than now"
                 )

@@ -62,3 +62,21 @@ def test_pages_that_read_as_nothing_are_failures(body: bytes) -> None:
     with pytest.raises(ParseError) as caught:
         read(body, "text/html; charset=utf-8")
     assert caught.value.kind == "bad_encoding"
+
+
+GERMAN = "<p>" + "Grüße aus München, schöne Tage. " * 10 + "</p>"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # a stray Latin-1 byte in a UTF-8 page's script (seen on real pages): no story text
+        ("<html><head><title>Plain</title><script>var s = '\xfc';</script></head><body>"
+         + GERMAN + "</body></html>").encode("utf-8").replace(b"'\xc3\xbc'", b"'\xfc'"),
+        # one such byte in the text itself, among many letters read right
+        ("<html><head><title>Plain</title></head><body>" + GERMAN
+         + "<p>Gr\x00</p></body></html>").encode("utf-8").replace(b"\x00", b"\xfc"),
+    ],
+)  # fmt: skip
+def test_a_stray_byte_is_not_a_garbled_page(body: bytes) -> None:
+    assert read(body, "text/html; charset=utf-8") == "Plain"

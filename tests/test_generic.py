@@ -13,8 +13,8 @@ from conftest import PAGES
 from scrapy.http import HtmlResponse, XmlResponse
 
 from newsmon.config import load_text
-from newsmon.items import Discovery
-from newsmon.kinds import PageKind
+from newsmon.items import Discovery, Story
+from newsmon.kinds import PageKind, Precision
 from newsmon.sites.base import IndexPage, ParseError, StoryKey
 from newsmon.sites.generic.urls import clean_url
 
@@ -65,6 +65,8 @@ def test_story_pages(name: str, host_tz: str) -> None:
     got = {name: getattr(story, name) for name in FIELDS}
     got |= {"written_at": _iso(story.written_at), "updated_at": _iso(story.updated_at)}
     assert got == {name: expected[name] for name in (*FIELDS, "written_at", "updated_at")}
+    # A time is an instant unless the page gave only a day (found in its text or URL).
+    assert story.written_precision == expected.get("written_precision", "second")
 
 
 def test_the_feed_s_time_and_summary_stand_in(host_tz: str) -> None:
@@ -133,6 +135,13 @@ def _page(head: str, body: str = "") -> HtmlResponse:
         # HTML entities and a trailing comma, as some templates write them
         "{&quot;@type&quot;: &quot;NewsArticle&quot;, "
         "&quot;datePublished&quot;: &quot;2026-11-20T09:15:00+09:00&quot;,}",
+        # comments, and two objects back to back, as browsers' readers forgive them
+        '// made by the template\n{"@type": "BreadcrumbList"} /* then */'
+        '{"@type": "NewsArticle", "datePublished": "2026-11-20T09:15:00+09:00"}',
+        # no article object: the page's own WebPage says it; a related item's time does not
+        '{"@graph": [{"@type": "ItemList", "itemListElement": [{"@type": "NewsArticle", '
+        '"datePublished": "2026-01-01T00:00:00Z"}]}, {"@type": "WebPage", '
+        '"datePublished": "2026-11-20T00:15:00Z", "publisher": {"foundingDate": "1999-01-01"}}]}',
     ],
 )
 def test_json_ld_in_its_many_shapes(block: str) -> None:
@@ -241,3 +250,106 @@ def test_a_json_ld_modified_time_before_publication_updates_nothing() -> None:
     response = _page(f'<script type="application/ld+json">{block}</script>')
     story = OUTLET.parse_story(response, StoryKey("", f"{HOST}/p/1"), Discovery())
     assert (story.written_at, story.updated_at) == (datetime(2026, 11, 20, 0, 15, tzinfo=UTC), None)
+
+
+def _story(head: str, body: str = "", **discovered: Any) -> Story:
+    return OUTLET.parse_story(
+        _page(head, body), StoryKey("", f"{HOST}/p/1"), Discovery(**discovered)
+    )
+
+
+FEED_TIME = datetime(2026, 11, 20, 1, 2, 3, tzinfo=UTC)
+
+
+def test_an_unreadable_time_yields_to_the_next_source_and_to_the_feed_s() -> None:
+    unreadable = '<meta property="article:published_time" content="last Tuesday">'
+    later = '<meta name="sailthru.date" content="2026-11-19T10:00:00+09:00">'
+    assert _story(unreadable + later).written_at == datetime(2026, 11, 19, 1, tzinfo=UTC)
+    # With nothing else on the page, the feed's time stands in (the validation puts it in):
+    # the story is not lost to a field the page wrote badly.
+    story = _story(unreadable, listed_at=FEED_TIME)
+    assert (story.written_at, story.listed_at) == (None, FEED_TIME)
+    # A malformed updated time is no update; the story keeps its written time.
+    story = _story(later + '<meta property="article:modified_time" content="2026-13-45">')
+    assert (story.written_at, story.updated_at) == (datetime(2026, 11, 19, 1, tzinfo=UTC), None)
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        '<meta name="DC.Date.Issued" content="2026-11-19T10:00:00+09:00">',  # any case
+        '<meta name="parsely-pub-date" content="2026-11-19T01:00:00Z">',
+        '<meta property="og:article:published_time" content="2026-11-19T01:00:00Z">',
+    ],
+)
+def test_the_meta_names_content_systems_write(head: str) -> None:
+    assert _story(head).written_at == datetime(2026, 11, 19, 1, tzinfo=UTC)
+
+
+def test_a_day_alone_is_a_day_and_a_feed_s_instant_says_more() -> None:
+    head = '<meta name="date" content="2026-11-18">'
+    story = _story(head)
+    assert (story.written_at, story.written_precision) == (
+        datetime(2026, 11, 18, tzinfo=UTC),
+        Precision.DAY,
+    )
+    story = _story(head, listed_at=FEED_TIME)
+    assert (story.written_at, story.written_precision) == (None, Precision.SECOND)
+    # A year or a month alone says no day at all: the page has no written time.
+    story = _story('<meta name="date" content="2026">', listed_at=FEED_TIME)
+    assert story.written_at is None
+
+
+def test_a_page_re_dated_long_after_its_url_s_day_keeps_the_url_s_day() -> None:
+    block = '{"@type": "NewsArticle", "datePublished": "2026-11-20T09:15:00+09:00"}'
+    html = f'<html><head><script type="application/ld+json">{block}</script></head><body>'
+    html += f"<h1>T</h1><article><p>{' '.join(['word'] * 40)}</p></article></body></html>"
+    for url, written, precision in (
+        (f"{HOST}/2019/07/12/story/", datetime(2019, 7, 12, tzinfo=UTC), Precision.DAY),
+        # a day later is the outlet's zone, not a re-publication
+        (f"{HOST}/2026/11/19/story/", datetime(2026, 11, 20, 0, 15, tzinfo=UTC), Precision.SECOND),
+    ):
+        response = HtmlResponse(url=url, body=html.encode(), encoding="utf-8")
+        story = OUTLET.parse_story(response, StoryKey("", url), Discovery())
+        assert (story.written_at, story.written_precision) == (written, precision)
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        '<meta property="og:image" content="http://[::1">',  # no URL
+        '<link rel="canonical" href="http://[oops/">',
+        '<meta property="og:url" content="https://www.meridian-herald.example:99999/x">',
+        '<meta property="article:modified_time" content="2026-02-30T00:00:00Z">',
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline": ["a list"], '
+        '"author": [{"name": ["x"]}, 3, null], "image": [{"url": "http://[::1"}], '
+        '"description": {"not": "text"}, "dateModified": {"x": 1}, "articleBody": 7}</script>',
+    ],
+)
+def test_one_malformed_optional_field_loses_no_story(head: str) -> None:
+    published = '<meta property="article:published_time" content="2026-11-20T00:15:00Z">'
+    story = _story(published + head)
+    assert (story.title, story.written_at) == ("T", datetime(2026, 11, 20, 0, 15, tzinfo=UTC))
+    assert (story.image_url, story.updated_at, story.url) == (None, None, f"{HOST}/p/1")
+
+
+def test_a_listing_link_that_names_no_url_is_passed_over() -> None:
+    outlet = load_text(
+        f'[[outlets]]\nname = "m"\nsite = "generic"\nfeed = "{HOST}/rss.xml"\n'
+        f'listing = "{HOST}/politics/"\nlinks = "a.story"\n'
+    ).outlets[0]
+    html = '<a class="story" href="http://[broken">x</a><a class="story" href="/p/2">y</a>'
+    response = HtmlResponse(url=f"{HOST}/politics/", body=html.encode(), encoding="utf-8")
+    entries = outlet.read_index(IndexPage(PageKind.LISTING, response.url), response)
+    assert [e.key.article_id for e in entries] == [f"{HOST}/p/2"]
+
+
+def test_a_template_s_zero_time_is_a_misreading_not_the_story_s() -> None:
+    zero = '<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": '
+    zero += '"1970-01-01T01:00:00+01:00"}</script>'
+    later = '<meta name="parsely-pub-date" content="2026-11-19T01:00:00Z">'
+    assert _story(zero + later).written_at == datetime(2026, 11, 19, 1, tzinfo=UTC)
+    assert _story(zero, listed_at=FEED_TIME).written_at is None  # the feed's time stands in
+    with pytest.raises(ParseError) as info:
+        _story(zero + '<meta name="date" content="1970-01-01">')
+    assert info.value.kind == "bad_written_at"

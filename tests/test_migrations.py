@@ -49,6 +49,15 @@ INSTANTS = {
     "exported_at",
 }
 
+# The tables that say how precise each written time is (migration 8).
+PRECISE = ("stories", "revisions")
+
+
+def precise(table_rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows of PRECISE from before migration 8 as they are after it: every written time stored
+    then was an instant."""
+    return [{**row, "written_precision": "second"} for row in table_rows]
+
 
 def rows(db: Path, table: str) -> list[dict[str, Any]]:
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
@@ -142,6 +151,8 @@ def test_a_0_1_0_database_opens_with_every_row_intact(old_db: Path, tmp_path: Pa
             expected = [{**row, "filters": None} for row in expected]
         if table == "runs":  # every run of 0.1.0 was of its one outlet, KBS WORLD
             expected = [{**row, "outlet": "kbs-world"} for row in expected]
+        if table in PRECISE:
+            expected = precise(expected)
         assert after == expected, table
     conn = sqlite3.connect(old_db)
     try:
@@ -253,10 +264,14 @@ def test_ids_of_any_length_keep_every_row_index_and_trigger(tmp_path: Path) -> N
     assert result.exit_code == 0, result.output
     assert result.output == f"{db} migrated to schema {SCHEMA_VERSION}, every row kept\n"
     after = {table: rows(db, table) for table in SCHEMA_5_ROWS}
-    # Migration 7 moves the channel's URL out of the database (its own test is below).
+    # Migration 7 moves the channel's URL out of the database (its own test is below);
+    # migration 8 says that every written time stored before it was an instant.
     [channel] = after["watch_channels"]
     assert channel["url"].startswith("secret:")
-    assert {**after, "watch_channels": [{**channel, "url": "json://127.0.0.1:9/hook"}]} == before
+    assert {**after, "watch_channels": [{**channel, "url": "json://127.0.0.1:9/hook"}]} == {
+        **before,
+        **{table: precise(before[table]) for table in PRECISE},
+    }
     tables = {name: sql for kind, name, sql in schema(db) if kind == "table"}
     assert "article_id TEXT NOT NULL" in tables["stories"] and "VARCHAR(8)" not in tables["stories"]
     fresh = tmp_path / "fresh.db"
@@ -279,6 +294,74 @@ def test_ids_of_any_length_keep_every_row_index_and_trigger(tmp_path: Path) -> N
         hits = newsmon("search", word, "--db", str(db), "--format", "jsonl")
         assert hits.exit_code == 0, hits.output
         assert [json.loads(line)["article_id"] for line in hits.output.splitlines()] == [article_id]
+
+
+def test_written_precision_comes_with_every_row_kept_each_an_instant(tmp_path: Path) -> None:
+    """Migration 8 on a database at schema 7 with rows in every table: every row is as it was,
+    each story and revision with written_precision `second`; the views show it beside
+    written_at; the schema is a new database's, and the search index still in step."""
+    db = tmp_path / "news.db"
+    at_revision(db, "0007")
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA foreign_keys = ON")
+    with conn:
+        for table, values in SCHEMA_5_ROWS.items():
+            if table == "watch_channels":  # at schema 7 a channel names where its URL is
+                values = [(1, 1, "env:NEWSMON_HOOK", "env:NEWSMON_HOOK")]
+            marks = ", ".join("?" * len(values[0]))
+            conn.executemany(f"INSERT INTO {table} VALUES ({marks})", values)  # noqa: S608
+    conn.close()
+    before = {table: rows(db, table) for table in SCHEMA_5_ROWS}
+    assert all(before.values()) and "written_precision" not in before["stories"][0]
+
+    result = newsmon("migrate", "--db", str(db))
+    assert result.exit_code == 0, result.output
+    assert result.output == f"{db} migrated to schema {SCHEMA_VERSION}, every row kept\n"
+    after = {table: rows(db, table) for table in SCHEMA_5_ROWS}
+    assert after == {**before, "stories": precise(before["stories"]),
+                     "revisions": precise(before["revisions"])}  # fmt: skip
+    fresh = tmp_path / "fresh.db"
+    open_engine(str(fresh), Access.CREATE).dispose()
+    assert schema(db) == schema(fresh)
+
+    conn = sqlite3.connect(db)
+    try:
+        columns = {
+            view: [c[1] for c in conn.execute(f"PRAGMA table_info('{view}')")]
+            for view in ("current_stories", "story_revisions", "changed_last_day")
+        }
+        assert columns == {
+            "current_stories": ["id", "source", "lang", "article_id", "url", "section", "title",
+                                "body", "summary", "reporter", "photo_credit", "image_url",
+                                "written_at", "written_precision", "updated_at", "revisions",
+                                "first_seen_at", "last_seen_at"],
+            "story_revisions": ["source", "lang", "article_id", "url", "section", "revision",
+                                "kind", "title", "body", "summary", "reporter", "photo_credit",
+                                "image_url", "written_at", "written_precision", "updated_at",
+                                "seen_at", "story_id", "revision_id"],
+            "changed_last_day": ["source", "lang", "article_id", "url", "section", "title",
+                                 "written_at", "written_precision", "updated_at", "revisions",
+                                 "changed_at"],
+        }  # fmt: skip
+        shown = conn.execute(
+            "SELECT article_id, written_at, written_precision FROM current_stories ORDER BY id"
+        ).fetchall()
+        assert shown == [
+            (LONG_ID, "2026-11-27T00:00:00Z", "second"),
+            ("204156", "2026-11-26T00:00:00Z", "second"),
+        ]
+        assert conn.execute(
+            "SELECT revision, written_precision FROM story_revisions ORDER BY revision_id"
+        ).fetchall() == [(1, "second"), (2, "second"), (1, "second")]
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        conn.execute("INSERT INTO stories_fts(stories_fts) VALUES ('integrity-check')")
+    finally:
+        conn.close()
+    hits = newsmon("search", "assembly", "--db", str(db), "--format", "jsonl")
+    assert hits.exit_code == 0, hits.output
+    [hit] = [json.loads(line) for line in hits.output.splitlines()]
+    assert (hit["article_id"], hit["written_precision"]) == ("204156", "second")
 
 
 def test_read_only_commands_never_migrate(old_db: Path) -> None:
@@ -438,7 +521,10 @@ def test_channel_urls_move_out_of_the_database_and_still_deliver(tmp_path: Path)
     migrated = newsmon("migrate", "--db", str(db))
     assert migrated.exit_code == 0, migrated.output
     assert [s for s in secrets if s.encode() in file_bytes(db)] == []
-    assert {table: rows(db, table) for table in kept} == before
+    assert {table: rows(db, table) for table in kept} == {
+        **before,
+        **{table: precise(before[table]) for table in PRECISE},
+    }
     channels = rows(db, "watch_channels")
     assert [(c["id"], c["url"][:7], c["shown"]) for c in channels] == [
         (1, "secret:", f"json://****@127.0.0.1:{webhook.port}/…"),

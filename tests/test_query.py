@@ -269,8 +269,8 @@ def test_csv_round_trips_commas_quotes_and_line_breaks(crawled: World, tmp_path:
     header = raw.split(b"\r\n", 1)[0].decode()
     assert header == (
         "source,lang,article_id,url,section,title,body,summary,reporter,"
-        "photo_credit,image_url,written_at,updated_at,revision,first_seen_at,"
-        "last_seen_at"
+        "photo_credit,image_url,written_at,written_precision,updated_at,revision,"
+        "first_seen_at,last_seen_at"
     )
 
 

@@ -17,6 +17,7 @@ from newsmon.db.engine import open_engine
 from newsmon.db.models import RevisionRow, StoryRow
 from newsmon.db.store import Outcome, record_story
 from newsmon.items import Story
+from newsmon.kinds import Precision
 
 T0 = datetime(2023, 10, 20, 6, 38, 59, tzinfo=UTC)
 SEEN = datetime(2026, 11, 27, 0, 0, tzinfo=UTC)
@@ -138,6 +139,146 @@ def test_an_older_copy_is_ignored(engine: Engine) -> None:
     assert store(engine, replace(stale, updated_at=None)) == Outcome.STALE
     row = current(engine)
     assert (row.title, row.revision, row.last_seen_at) == (STORY.title, 1, SEEN)
+
+
+# A generic outlet's story whose page gave only its day (2020-12-05, in its text): stored as
+# the day's start in UTC. Later, its page gives the exact time, 09:30 UTC that day.
+DAY = datetime(2020, 12, 5, tzinfo=UTC)
+EXACT = datetime(2020, 12, 5, 9, 30, tzinfo=UTC)
+DAY_STORY = replace(
+    STORY,
+    source="meridian",
+    article_id="https://meridian.example/politics/2020/12/05/budget",
+    url="https://meridian.example/politics/2020/12/05/budget",
+    written_at=DAY,
+    written_precision=Precision.DAY,
+    updated_at=None,
+)
+EXACT_STORY = replace(DAY_STORY, written_at=EXACT, written_precision=Precision.SECOND)
+LATER = DAY + timedelta(days=1)  # an updated time
+
+
+def written(engine: Engine) -> tuple[object, ...]:
+    """The current row's written time and precision, as stored (text), and each revision's."""
+    with engine.connect() as conn:
+        story = conn.execute(text("SELECT written_at, written_precision FROM stories")).one()
+        revisions = conn.execute(
+            text(
+                "SELECT number, kind, written_at, written_precision FROM revisions ORDER BY number"
+            )
+        ).all()
+    return tuple(story), [tuple(r) for r in revisions]
+
+
+def test_a_day_is_stored_as_a_day(engine: Engine) -> None:
+    assert store(engine, DAY_STORY) == Outcome.NEW
+    assert written(engine) == (
+        ("2020-12-05T00:00:00Z", "day"),
+        [(1, "new", "2020-12-05T00:00:00Z", "day")],
+    )
+    row = current(engine)  # through the models too
+    assert (row.written_at, row.written_precision) == (DAY, "day")
+
+
+# A later fetch of the day's story, for every outcome, with the page now giving the exact time;
+# the revisions each outcome makes, as (number, kind, written_at, written_precision).
+FIRST_DAY = (1, "new", "2020-12-05T00:00:00Z", "day")
+EXACT_LATER = [
+    pytest.param(DAY_STORY, EXACT_STORY, Outcome.UNCHANGED, [FIRST_DAY], id="unchanged"),
+    pytest.param(
+        DAY_STORY,
+        replace(EXACT_STORY, updated_at=LATER),
+        Outcome.UPDATED,
+        [FIRST_DAY, (2, "updated", "2020-12-05T09:30:00Z", "second")],
+        id="updated",
+    ),
+    pytest.param(
+        DAY_STORY,
+        replace(EXACT_STORY, body="Another text."),
+        Outcome.SILENT_EDIT,
+        [FIRST_DAY, (2, "silent_edit", "2020-12-05T09:30:00Z", "second")],
+        id="silent_edit",
+    ),
+    pytest.param(
+        replace(DAY_STORY, updated_at=LATER),
+        replace(EXACT_STORY, updated_at=LATER - timedelta(minutes=1)),
+        Outcome.STALE,
+        [FIRST_DAY],
+        id="stale",
+    ),
+]
+
+
+@pytest.mark.parametrize(("first", "then", "outcome", "revisions"), EXACT_LATER)
+def test_an_exact_time_found_later_replaces_a_day_without_a_revision(
+    engine: Engine,
+    first: Story,
+    then: Story,
+    outcome: Outcome,
+    revisions: list[tuple[object, ...]],
+) -> None:
+    """Whatever the fetch's outcome, the story takes the exact time; a revision is made only
+    for what the outlet changed, and each revision keeps what its version said."""
+    store(engine, first)
+    assert store(engine, then, SEEN + timedelta(hours=1)) == outcome
+    assert written(engine) == (("2020-12-05T09:30:00Z", "second"), revisions)
+    row = current(engine)
+    seen = SEEN if outcome is Outcome.STALE else SEEN + timedelta(hours=1)
+    assert (row.revision, row.last_seen_at, row.checked_at) == (
+        len(revisions),
+        seen,
+        SEEN + timedelta(hours=1),
+    )
+
+
+FIRST_EXACT = (1, "new", "2020-12-05T09:30:00Z", "second")
+
+
+@pytest.mark.parametrize(
+    ("then", "outcome", "revisions"),
+    [
+        pytest.param(DAY_STORY, Outcome.UNCHANGED, [FIRST_EXACT], id="unchanged"),
+        pytest.param(
+            replace(DAY_STORY, updated_at=LATER),
+            Outcome.UPDATED,
+            [FIRST_EXACT, (2, "updated", "2020-12-05T00:00:00Z", "day")],
+            id="updated",
+        ),
+        pytest.param(
+            replace(DAY_STORY, title="Budget"),
+            Outcome.SILENT_EDIT,
+            [FIRST_EXACT, (2, "silent_edit", "2020-12-05T00:00:00Z", "day")],
+            id="silent_edit",
+        ),
+    ],
+)
+def test_a_day_found_later_never_replaces_an_exact_time(
+    engine: Engine, then: Story, outcome: Outcome, revisions: list[tuple[object, ...]]
+) -> None:
+    """A later fetch whose page gives only the day (its machine-readable time gone) leaves the
+    story its exact time; a revision it makes says the day its version gave."""
+    store(engine, EXACT_STORY)
+    assert store(engine, then, SEEN + timedelta(hours=1)) == outcome
+    assert written(engine) == (("2020-12-05T09:30:00Z", "second"), revisions)
+    row = current(engine)
+    assert (row.revision, row.title, row.updated_at) == (
+        len(revisions),
+        then.title,
+        then.updated_at,
+    )
+
+
+def test_a_later_day_replaces_a_day_only_with_a_revision(engine: Engine) -> None:
+    """Two days: the newer version's day is the story's, as any field of it is."""
+    store(engine, DAY_STORY)
+    next_day = replace(DAY_STORY, written_at=DAY + timedelta(days=1))
+    assert store(engine, next_day) == Outcome.UNCHANGED
+    assert written(engine)[0] == ("2020-12-05T00:00:00Z", "day")
+    assert store(engine, replace(next_day, updated_at=LATER)) == Outcome.UPDATED
+    assert written(engine) == (
+        ("2020-12-06T00:00:00Z", "day"),
+        [FIRST_DAY, (2, "updated", "2020-12-06T00:00:00Z", "day")],
+    )
 
 
 def test_instants_read_back_as_utc_whatever_the_host_zone(engine: Engine, host_tz: str) -> None:

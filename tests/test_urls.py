@@ -67,3 +67,8 @@ def test_site_urls_on_another_origin() -> None:
     assert feed_url(origin, "e", "Po") == "http://127.0.0.1:8080/rss/rss_news.htm?lang=e&id=Po"
     with pytest.raises(ValueError, match="not an http"):
         normalise_origin("world.kbs.co.kr")
+
+
+@pytest.mark.parametrize("href", ["http://[broken", "https://world.kbs.co.kr:http/x", "//[::1"])
+def test_a_link_that_names_no_url_names_no_story(href: str) -> None:
+    assert resolve_story_link(href, PAGE) is None

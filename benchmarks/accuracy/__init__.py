@@ -6,4 +6,7 @@
 Each CORPUS_DIR is recognised by what it holds, and measured by the module of its kind:
 
 - `eval_default.json` and pages (htmldate's tests/): written days, beside htmldate (`dates`);
+- `evaldata.json` and pages (trafilatura's tests/): story bodies, beside trafilatura (`bodies`);
+- feed files (`*.xml`, `*.rss`, `*.atom`, `*.rdf`; feed readers' test data): entries, links,
+  titles and instants, beside feedparser (`feeds`);
 """

@@ -9,11 +9,11 @@ from pathlib import Path
 from types import ModuleType
 
 import benchmarks.accuracy as package
-from benchmarks.accuracy import dates
+from benchmarks.accuracy import bodies, dates, feeds
 
 # Each kind of corpus: NAME, WHERE (how to get it), recognises(dir), measure(dirs) -> results
 # with as_dict(), report(results) -> str.
-KINDS: tuple[ModuleType, ...] = (dates,)
+KINDS: tuple[ModuleType, ...] = (dates, bodies, feeds)
 
 
 def main(argv: list[str] | None = None) -> int:

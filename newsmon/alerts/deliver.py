@@ -180,6 +180,7 @@ def _item(session: Session, rev: RevisionRow, outlet: str, section: str | None, 
         kind=rev.kind,
         number=rev.number,
         written_at=rev.written_at,
+        written_precision=rev.written_precision,
         updated_at=rev.updated_at,
         changes=changes,
     )

@@ -1,6 +1,6 @@
 """What a notification says: the stories a watch matched, each with its outlet, section,
-written time and URL, and for a later revision the words that changed. Plain text, which every
-channel shows as it is."""
+written time (a day, when the page gave only that) and URL, and for a later revision the words
+that changed. Plain text, which every channel shows as it is."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from newsmon.instants import format_instant
+from newsmon.records import shown_written
 
 # How each kind of revision is announced.
 HEADINGS = {"new": "NEW", "updated": "UPDATED", "silent_edit": "EDITED"}
@@ -37,6 +38,7 @@ class Item:
     kind: str
     number: int
     written_at: datetime
+    written_precision: str  # newsmon.kinds.Precision, as the revision says
     updated_at: datetime | None
     # field -> its changed words (newsmon.diff.changed_words), for a later revision
     changes: dict[str, str] = field(default_factory=dict)
@@ -59,7 +61,7 @@ def _item(item: Item) -> list[str]:
         for part in (
             item.outlet,
             item.section or "",
-            f"written {format_instant(item.written_at)}",
+            f"written {shown_written(item.written_at, item.written_precision)}",
             f"updated {format_instant(item.updated_at)}" if item.updated_at else "",
         )
         if part

@@ -20,7 +20,7 @@ from newsmon import __version__
 from newsmon.db import DEFAULT_DB, SQLITE_HEADER, wal
 
 # The number of the last migration (newsmon/db/migrations/versions), which the models match.
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 APPLICATION_ID = 0x6E6D6F6E  # "nmon"
 # newsmon's own folder, where its defaults live (data/newsmon.db, the demo's data/demo.db): the
 # one folder made when missing, so that `newsmon crawl` works in a fresh working directory. Any

@@ -17,6 +17,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from newsmon.db.types import UTCDateTime
+from newsmon.kinds import Precision
 
 
 class Base(DeclarativeBase):
@@ -49,6 +50,9 @@ class StoryRow(Base):
     photo_credit: Mapped[str | None] = mapped_column(Text)
     image_url: Mapped[str | None] = mapped_column(Text)
     written_at: Mapped[datetime]
+    # newsmon.kinds.Precision: second (an instant), or day (only the day is known: written_at
+    # is its start in UTC). A later exact time replaces a day here, without a revision.
+    written_precision: Mapped[str] = mapped_column(Text, server_default=Precision.SECOND.value)
     updated_at: Mapped[datetime | None]
     revision: Mapped[int] = mapped_column(comment="number of the current revision (= how many)")
     first_seen_at: Mapped[datetime]
@@ -84,6 +88,8 @@ class RevisionRow(Base):
     photo_credit: Mapped[str | None] = mapped_column(Text)
     image_url: Mapped[str | None] = mapped_column(Text)
     written_at: Mapped[datetime]
+    # As this version said it (newsmon.kinds.Precision), whatever the story learned later.
+    written_precision: Mapped[str] = mapped_column(Text, server_default=Precision.SECOND.value)
     updated_at: Mapped[datetime | None]
     seen_at: Mapped[datetime]
 

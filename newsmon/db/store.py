@@ -1,4 +1,11 @@
-"""Deciding what a fetched story means for the record: new, a revision, or nothing new."""
+"""Deciding what a fetched story means for the record: new, a revision, or nothing new.
+
+A written time that is only a day (`Precision.DAY`, from a page's text or URL) gives way to an
+exact one (`Precision.SECOND`) that a later fetch of the story finds, whatever that fetch's
+outcome: the current row takes the exact time without a revision of its own, since it is a
+better reading of the same story, not an edit by the outlet. An exact time never gives way to a
+day. Each revision keeps what its version said.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +21,7 @@ from sqlalchemy.orm import Session
 from newsmon.db.models import FailureRow
 from newsmon.instants import format_instant, parse_instant
 from newsmon.items import CONTENT_FIELDS, PageFailure, Story
+from newsmon.kinds import Precision
 
 _SPACES = re.compile(r"\s+")
 
@@ -66,7 +74,8 @@ def classify(row: _Current, story: Story) -> Outcome:
 _STORY_ROW = ("source", "lang", "article_id", "url", "section", "summary", "revision")
 _STORY_SEEN = ("first_seen_at", "last_seen_at", "checked_at")
 _CURRENT = (
-    "SELECT id, title, body, summary, section, updated_at, revision FROM stories "
+    "SELECT id, title, body, summary, section, updated_at, revision, written_precision "
+    "FROM stories "
     "WHERE source = ? AND lang = ? AND article_id = ?"
 )
 
@@ -94,6 +103,7 @@ class _Stored(NamedTuple):
     section: str | None
     updated_at: datetime | None
     revision: int
+    written_precision: Precision
 
 
 def _driver(db: Session | Connection | Any) -> Any:
@@ -142,6 +152,7 @@ def record_story(db: Session | Connection | Any, story: Story, seen_at: datetime
         found[4],
         parse_instant(updated_at) if updated_at else None,
         found[6],
+        Precision(found[7]),
     )
     outcome = classify(current, story)
     values: dict[str, Any] = {"checked_at": seen_at}
@@ -157,6 +168,13 @@ def record_story(db: Session | Connection | Any, story: Story, seen_at: datetime
             number = current.revision + 1
             values.update(page, summary=summary, revision=number)
             _add_revision(connection, current.id, number, outcome, seen_at, page, summary)
+    fetched = Precision(story.written_precision)
+    if current.written_precision is Precision.SECOND and fetched is Precision.DAY:
+        # A new revision says the day it found; the story keeps the exact time it had.
+        values.pop("written_at", None)
+        values.pop("written_precision", None)
+    elif current.written_precision is Precision.DAY and fetched is Precision.SECOND:
+        values.update(written_at=story.written_at, written_precision=fetched)
     assignments = ", ".join(f"{name} = ?" for name in values)
     connection.execute(
         f"UPDATE stories SET {assignments} WHERE id = ?",  # noqa: S608 (newsmon's own names)

@@ -28,6 +28,7 @@ from newsmon.demo.meridian import FEED_PATH, SECTION, TIMEZONE, MeridianSite
 from newsmon.demo.server import serve
 from newsmon.demo.site import FixtureSite
 from newsmon.instants import format_instant, now
+from newsmon.records import shown_written
 
 # The demo site is this machine's own: no need to wait between requests.
 FAST = ("-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False")
@@ -282,7 +283,7 @@ def show(db: str, highlight: list[str]) -> None:
         rows = session.scalars(select(StoryRow).order_by(StoryRow.written_at.desc()).limit(8))
         for row in rows:
             click.echo(
-                f"  {row.source:<9}  {format_instant(row.written_at)}  "
+                f"  {row.source:<9}  {shown_written(row.written_at, row.written_precision):<20}  "
                 f"rev {row.revision}  {_cut(row.title, 70)}"
             )
         for article_id in highlight:

@@ -24,7 +24,10 @@ STORY_FIELDS = {
     "reporter": "The byline or author",
     "photo_credit": "Credit of the story's photo",
     "image_url": "The story's image",
-    "written_at": f"When the outlet published it, {_UTC}",
+    "written_at": f"When the outlet published it, {_UTC}; when written_precision is day, "
+    "the page gave only the day, and this is its start (00:00:00Z), no time the page gave",
+    "written_precision": "second: written_at is the instant the outlet gave; day: only the day "
+    "is known (read from the page's text or URL), so read written_at as that day",
     "updated_at": f"When the outlet last updated it, by its own account, {_UTC}; empty if never",
     "revision": "The number of the current revision, which is also how many there are",
     "revisions": "How many revisions the story has had",
@@ -52,26 +55,33 @@ def _columns(fields: dict[str, str], names: str) -> dict[str, str]:
 
 _STORY_IDENTITY = "source lang article_id url section"
 _STORY_TEXT = "title body summary reporter photo_credit image_url written_at updated_at"
+# The views show written_precision beside written_at; the tables have it last (migration 0008
+# added it to each).
+_STORY_SHOWN = _STORY_TEXT.replace("written_at", "written_at written_precision")
 STORY_COLUMNS = _columns(
     STORY_FIELDS,
-    f"id {_STORY_IDENTITY} {_STORY_TEXT} revision first_seen_at last_seen_at checked_at",
+    f"id {_STORY_IDENTITY} {_STORY_TEXT} revision first_seen_at last_seen_at checked_at "
+    "written_precision",
 )
 CURRENT_STORY_COLUMNS = _columns(
-    STORY_FIELDS, f"id {_STORY_IDENTITY} {_STORY_TEXT} revisions first_seen_at last_seen_at"
+    STORY_FIELDS, f"id {_STORY_IDENTITY} {_STORY_SHOWN} revisions first_seen_at last_seen_at"
 )
 REVISION_COLUMNS = {
     **_columns(REVISION_FIELDS, "id story_id number kind"),
     **_columns(STORY_FIELDS, _STORY_TEXT),
     **_columns(REVISION_FIELDS, "seen_at"),
+    **_columns(STORY_FIELDS, "written_precision"),
 }
 STORY_REVISION_COLUMNS = {
     **_columns(STORY_FIELDS, _STORY_IDENTITY),
     **_columns(REVISION_FIELDS, "revision kind"),
-    **_columns(STORY_FIELDS, _STORY_TEXT),
+    **_columns(STORY_FIELDS, _STORY_SHOWN),
     **_columns(REVISION_FIELDS, "seen_at story_id revision_id"),
 }
 CHANGED_COLUMNS = {
-    **_columns(STORY_FIELDS, f"{_STORY_IDENTITY} title written_at updated_at revisions"),
+    **_columns(
+        STORY_FIELDS, f"{_STORY_IDENTITY} title written_at written_precision updated_at revisions"
+    ),
     "changed_at": f"When its newest revision of the last 24 hours was seen, {_UTC}",
 }
 STORY_TABLE = {
@@ -84,9 +94,13 @@ STORY_TABLE = {
 QUERIES: dict[str, dict[str, Any]] = {
     "latest_stories": {
         "title": "Latest stories",
-        "description": "The 100 most recently published stories, of every outlet.",
-        "sql": "SELECT id, source AS outlet, section, title, written_at, updated_at, revisions "
-        "FROM current_stories ORDER BY written_at DESC LIMIT 100",
+        "description": "The 100 most recently published stories, of every outlet (a written "
+        "time that is only a day shows as that day).",
+        # written_at as newsmon.records.shown_written shows it: a day as that day.
+        "sql": "SELECT id, source AS outlet, section, title, CASE written_precision "
+        "WHEN 'day' THEN substr(written_at, 1, 10) ELSE written_at END AS written_at, "
+        "updated_at, revisions "
+        "FROM current_stories ORDER BY current_stories.written_at DESC LIMIT 100",
     },
     "changed_last_day": {
         "title": "Changed in the last 24 hours",

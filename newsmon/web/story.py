@@ -1,5 +1,6 @@
 """A story's page: its current version, with times in UTC and in its outlet's zone, every
-revision, and the words that changed between any two of them."""
+revision, and the words that changed between any two of them. A written time that is only a
+day shows as that day, in both columns: the page gave no time of day to convert."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from markupsafe import Markup
 
 from newsmon.diff import diff, html_runs
 from newsmon.instants import format_instant, parse_instant
+from newsmon.kinds import Precision
+from newsmon.records import shown_written
 
 COMPARED = ("title", "body", "summary")
 _REVISIONS = (
@@ -40,6 +43,13 @@ def _instant(text: str | None, zone: tzinfo | None) -> Instant | None:
     value = parse_instant(text)
     local = value.astimezone(zone) if zone else value
     return Instant(format_instant(value), local.strftime("%Y-%m-%d %H:%M:%S %Z (%z)"))
+
+
+def _written(story: dict[str, Any], zone: tzinfo | None) -> Instant | None:
+    if story["written_precision"] == Precision.DAY:
+        day = shown_written(story["written_at"], Precision.DAY)
+        return Instant(day, day)
+    return _instant(story["written_at"], zone)
 
 
 async def story_page(
@@ -74,8 +84,11 @@ async def story_page(
         "story": story,
         "zone": getattr(zone, "key", None) or (zone.tzname(None) if zone else "UTC"),
         "times": {
-            name: _instant(story[name], zone)
-            for name in ("written_at", "updated_at", "first_seen_at", "last_seen_at")
+            "written_at": _written(story, zone),
+            **{
+                name: _instant(story[name], zone)
+                for name in ("updated_at", "first_seen_at", "last_seen_at")
+            },
         },
         "revisions": [
             {**r, "updated": _instant(r["updated_at"], zone), "seen": _instant(r["seen_at"], zone)}

@@ -6,7 +6,9 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections import deque
 from collections.abc import Iterator
+from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any
 
@@ -48,27 +50,106 @@ class TooDeep(ParseError):
         self.kind = FailureKind.TOO_DEEP
 
 
-def json_ld_article(response: TextResponse) -> dict[str, Any]:
-    """The page's schema.org article object, or {}. Blocks may hold one object, a list, or a
-    `@graph`; some hold HTML entities or trailing commas."""
+@dataclass(frozen=True)
+class JsonLd:
+    """A page's schema.org objects. `article` is the page's own article object ({} when none);
+    `objects` all objects that describe the page, the article's first, then the others in
+    document order, shallowest first. Objects under properties that name other works (related
+    items, comments, citations, the site) are left out: their dates are not the story's."""
+
+    article: dict[str, Any]
+    objects: tuple[dict[str, Any], ...]
+
+    def values(self, key: str) -> list[Any]:
+        """`key`'s value in each object that has it, best first."""
+        return [obj[key] for obj in self.objects if obj.get(key) is not None]
+
+
+# Properties whose objects are other works or things than the page: a date under them is
+# another item's (a related story, a comment, the publisher's founding date).
+OTHER_ITEMS = frozenset(
+    {
+        "itemListElement",
+        "comment",
+        "review",
+        "citation",
+        "relatedLink",
+        "isPartOf",
+        "publisher",
+        "author",
+        "creator",
+        "about",
+        "mentions",
+        "subjectOf",
+        "hasPart",
+        "workExample",
+        "potentialAction",
+        "breadcrumb",
+        "video",
+        "image",
+    }
+)
+
+
+def read_json_ld(response: TextResponse) -> JsonLd:
+    """Every object of every `application/ld+json` block, read leniently (`_loads`)."""
+    found: list[dict[str, Any]] = []
     for raw in response.xpath("//script[@type='application/ld+json']/text()").getall():
-        for obj in _objects(_loads(raw)):
-            types = obj.get("@type")
-            names = {types} if isinstance(types, str) else set(types or ())
-            if names & ARTICLE_TYPES:
-                return obj
-    return {}
+        for value in _loads(raw):
+            found.extend(_objects(value))
+    articles = [obj for obj in found if _types(obj) & ARTICLE_TYPES]
+    article = articles[0] if articles else {}
+    ordered = [*articles, *(obj for obj in found if not _types(obj) & ARTICLE_TYPES)]
+    return JsonLd(article, tuple(ordered))
 
 
-def _loads(raw: str) -> Any:
-    for text in (raw, _TRAILING_COMMA.sub(r"\1", html.unescape(raw))):
-        if (depth := _depth(text)) > MAX_JSON_LD_DEPTH:
-            raise TooDeep(depth)
+def json_ld_article(response: TextResponse) -> dict[str, Any]:
+    """The page's schema.org article object, or {}."""
+    return read_json_ld(response).article
+
+
+def _types(obj: dict[str, Any]) -> set[str]:
+    types = obj.get("@type")
+    return {types} if isinstance(types, str) else {t for t in types or () if isinstance(t, str)}
+
+
+def _loads(raw: str) -> list[Any]:
+    """The JSON values of a block. Strict JSON first; then, as browsers' and search engines'
+    readers forgive them, what pages really write: HTML entities, trailing commas, comments,
+    several values back to back. What still cannot be read is skipped (the page's other
+    evidence stands)."""
+    if (depth := _depth(raw)) > MAX_JSON_LD_DEPTH:
+        raise TooDeep(depth)
+    try:
+        return [json.loads(raw, strict=False)]  # strict=False: raw newlines in strings
+    except ValueError:
+        pass
+    text = _TRAILING_COMMA.sub(r"\1", _uncomment(html.unescape(raw)))
+    if (depth := _depth(text)) > MAX_JSON_LD_DEPTH:  # `&#123;` is a bracket once unescaped
+        raise TooDeep(depth)
+    decoder = json.JSONDecoder(strict=False)
+    values, at = [], 0
+    while (at := _skip_separators(text, at)) < len(text):
         try:
-            return json.loads(text, strict=False)  # strict=False: raw newlines in strings
+            value, at = decoder.raw_decode(text, at)
         except ValueError:
-            continue
-    return None
+            break
+        values.append(value)
+    return values
+
+
+_BETWEEN_VALUES = re.compile(r"[\s,;]*")
+# A string (kept whole) or a comment (dropped): one pass, so `//` inside a URL stays.
+_STRING_OR_COMMENT = re.compile(r'("(?:[^"\\]++|\\.)*+")|//[^\n]*|/\*.*?\*/', re.DOTALL)
+
+
+def _uncomment(text: str) -> str:
+    return _STRING_OR_COMMENT.sub(lambda m: m.group(1) or "", text)
+
+
+def _skip_separators(text: str, at: int) -> int:
+    match = _BETWEEN_VALUES.match(text, at)
+    return match.end() if match else at
 
 
 def _depth(text: str) -> int:
@@ -78,12 +159,15 @@ def _depth(text: str) -> int:
 
 
 def _objects(data: Any) -> Iterator[dict[str, Any]]:
-    if isinstance(data, list):
-        for item in data:
-            yield from _objects(item)
-    elif isinstance(data, dict):
-        yield data
-        yield from _objects(data.get("@graph"))
+    """The objects of a value, shallowest first (breadth-first), skipping OTHER_ITEMS."""
+    queue = deque([data])
+    while queue:
+        value = queue.popleft()
+        if isinstance(value, list):
+            queue.extend(value)
+        elif isinstance(value, dict):
+            yield value
+            queue.extend(v for k, v in value.items() if k not in OTHER_ITEMS)
 
 
 def authors(value: Any) -> str | None:

@@ -37,6 +37,7 @@ from newsmon.sites.generic.feed import parse_feed
 from newsmon.sites.generic.page import Page, parse_page
 from newsmon.sites.generic.times import BadTime, read_time
 from newsmon.sites.generic.urls import clean_url, host_of
+from newsmon.sites.links import join_url
 
 
 def _urls(value: Any) -> tuple[str, ...]:
@@ -191,8 +192,9 @@ class GenericOutlet(Outlet):
             )
         assert self.links is not None
         return self._unique(
-            self._listed(response.urljoin(href), None, None, None)
+            self._listed(link, None, None, None)
             for href in response.css(self.links).xpath("@href").getall()
+            if (link := join_url(response.url, href))
         )
 
     def _listed(

@@ -6,7 +6,6 @@ import copy
 import re
 from datetime import datetime
 from typing import Any
-from urllib.parse import urljoin
 
 from lxml.cssselect import CSSSelector
 from lxml.etree import XPath
@@ -17,6 +16,7 @@ from newsmon.items import Discovery, Story
 from newsmon.sites.base import ParseError, StoryKey
 from newsmon.sites.kbs.times import BadTimestamp, find_labelled_kst
 from newsmon.sites.kbs.urls import canonical_url, story_key
+from newsmon.sites.links import join_url
 from newsmon.sites.text import join_paragraphs, paragraphs, squash
 
 # Inside the body but not part of the story.
@@ -135,12 +135,12 @@ def _image_url(page: Any, body_el: Any, page_url: str) -> str | None:
     # Relative image paths are the site's own: resolve them against the canonical story URL so a
     # copy fetched from a mirror names the same image.
     og = squash(_first(_OG_IMAGE(page)))
-    if og:
-        return urljoin(page_url, og)
+    if og and (url := join_url(page_url, og)):
+        return url
     for img in body_el.iter("img"):
         src = squash(img.get("src"))
-        if src:
-            return urljoin(page_url, src)
+        if src and (url := join_url(page_url, src)):
+            return url
     return None
 
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from newsmon.hosts import host_key
 from newsmon.sites.base import StoryKey
+from newsmon.sites.links import join_url
 
 CANONICAL_ORIGIN = "https://world.kbs.co.kr"
 SITE_HOSTS = frozenset({"world.kbs.co.kr", "rki.kbs.co.kr"})
@@ -69,7 +70,8 @@ def resolve_story_link(
     href: str, page_url: str, *, allowed_hosts: frozenset[str] = SITE_HOSTS
 ) -> StoryKey | None:
     """Resolve a (possibly relative) link found on `page_url` to the story it names."""
-    return story_key(urljoin(page_url, href.strip()), allowed_hosts=allowed_hosts)
+    url = join_url(page_url, href)
+    return story_key(url, allowed_hosts=allowed_hosts) if url else None
 
 
 def canonical_url(key: StoryKey) -> str:
