@@ -68,7 +68,8 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def newsmon(db: Path, *args: str) -> Result:
-    result = CliRunner().invoke(main, [*args, "--db", str(db)])
+    # (wide enough for a whole row, whatever terminal the tests run in)
+    result = CliRunner(env={"COLUMNS": "300"}).invoke(main, [*args, "--db", str(db)])
     assert result.exit_code == 0, result.output
     return result
 
