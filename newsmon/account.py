@@ -97,12 +97,15 @@ def summary_line(stats: Mapping[str, Any], outlet: str) -> str:
     )
     run, status = s.get("run/id"), s.get("run/status") or ""
     head = f"newsmon: {outlet} run {run} {status}: " if run else f"newsmon: {outlet}: "
+    # Fields left out of stored stories, which did not cost them (said only when there are).
+    warned = s.by_kind("warnings")
+    warnings = f"; {_with_reasons(sum(warned.values()), warned)} warned" if warned else ""
     return (
         f"{head}{counts.pages} pages fetched ({pages}); {counts.new} new, "
         f"{counts.updated} updated ({s.n('articles/silent_edit')} silent), "
         f"{counts.unchanged} unchanged, {s.n('articles/stale')} stale; "
         f"{_with_reasons(counts.dropped, s.by_kind('dropped'))} dropped; "
-        f"{_with_reasons(counts.failed, s.by_kind('failed'))} failed"
+        f"{_with_reasons(counts.failed, s.by_kind('failed'))} failed{warnings}"
     )
 
 

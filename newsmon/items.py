@@ -38,6 +38,9 @@ class Story:
     written_precision: Precision = Precision.SECOND
     # The listing's or feed's time, used only when the page shows no Written time.
     listed_at: datetime | None = field(default=None, repr=False)
+    # What the page gave that could not be read and was left out, the story kept: (kind,
+    # reason) pairs (`bad_updated_at`), counted in the run's summary, never stored.
+    warnings: tuple[tuple[str, str], ...] = field(default=(), repr=False)
 
 
 # Which story, and where it was found.

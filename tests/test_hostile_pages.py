@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from twisted.python.failure import Failure
 
 from newsmon import signals as newsmon_signals
+from newsmon.account import summary_line
 from newsmon.cli import main
 from newsmon.config import load_text
 from newsmon.db.crawl import CrawlDatabase
@@ -270,6 +271,28 @@ def test_a_story_url_longer_than_scrapy_takes_is_a_recorded_failure(crawler: Cra
     assert (
         f"{len(long)} characters" in failure.reason and "URLLENGTH_LIMIT (2083)" in failure.reason
     )
+
+
+def test_a_malformed_updated_time_is_left_out_and_counted_not_the_story(crawler: Crawler) -> None:
+    spider = crawler.spider
+    assert isinstance(spider, OutletSpider)
+    failures = reported(crawler)
+    url = f"{HOST}/p/1"
+    words = " ".join(["word"] * 40)
+    html = (
+        '<html><head><meta property="article:published_time" content="2026-11-20T00:15:00Z">'
+        '<meta property="article:modified_time" content="2026-13-45T99:00:00Z"></head>'
+        f"<body><h1>T</h1><article><p>{words}</p></article></body></html>"
+    )
+    request = Request(url, meta={"newsmon_page": PageKind.STORY, "newsmon_outlet": "meridian"})
+    response = HtmlResponse(url=url, body=html.encode(), encoding="utf-8", request=request)
+    key = StoryKey("", url)
+    [story] = spider.parse_story(response, key, Discovery(), "meridian")
+    assert (story.title, story.updated_at, failures) == ("T", None, [])
+    assert crawler.stats is not None
+    assert crawler.stats.get_value("newsmon/meridian/warnings/bad_updated_at") == 1
+    line = summary_line(crawler.stats.get_stats(), "meridian")
+    assert line.endswith("0 failed; 1 (bad_updated_at: 1) warned")
 
 
 def rows(crawler: Crawler, query: str) -> list[tuple]:

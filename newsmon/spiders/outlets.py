@@ -376,7 +376,11 @@ class OutletSpider(scrapy.Spider):
         self._count(walk, f"pages/{PageKind.STORY}")
         try:
             page = sound_text(self._text(response))
-            yield walk.outlet.parse_story(page, key, discovery)
+            story = walk.outlet.parse_story(page, key, discovery)
+            for kind, reason in story.warnings:
+                self._count(walk, f"warnings/{kind}")
+                self.logger.info("%s: %s: left out %s", outlet, response.url, reason)
+            yield story
         except ParseError as exc:
             assert response.request is not None  # a callback's response has its request
             self._fail(response.request, Stage.PARSE, exc.kind, str(exc))

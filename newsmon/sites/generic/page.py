@@ -73,7 +73,12 @@ def parse_page(response: TextResponse, key: StoryKey, discovery: Discovery, outl
         # re-publication (a site moved, a story re-dated), not when it was written.
         written = _Time(day, Precision.DAY)
     written_at = written.at
-    updated_at = _time(updated_times(response, found), outlet.zone)[0].at
+    updated, unreadable_update = _time(updated_times(response, found), outlet.zone)
+    updated_at = updated.at
+    warnings = []
+    if updated_at is None and unreadable_update is not None:
+        # An updated time that does not read is no update: the story stands, and the run says so.
+        warnings.append(("bad_updated_at", f"updated_at: {unreadable_update}"))
     if updated_at is not None and written_at is not None and updated_at <= written_at:
         updated_at = None  # a modified time before (or at) publication updates nothing
     body = read_body(response, ld, title)
@@ -91,6 +96,7 @@ def parse_page(response: TextResponse, key: StoryKey, discovery: Discovery, outl
         written_at=written_at,
         updated_at=updated_at,
         written_precision=written.precision,
+        warnings=tuple(warnings),
         listed_at=discovery.listed_at,
     )
 
