@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -11,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from scrapy.crawler import Crawler
@@ -144,6 +146,21 @@ def scrapy_crawl(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
         timeout=120,
         check=False,
     )  # fmt: skip
+
+
+def accuracy_figures(corpus: Path, out: Path) -> tuple[dict[str, Any], str]:
+    """`python -m benchmarks.accuracy CORPUS --json OUT` as a user runs it: its figures, and
+    what it printed."""
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.accuracy", str(corpus), "--json", str(out)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    figures: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+    return figures, done.stdout
 
 
 def assert_no_warnings(log: str) -> None:

@@ -13,6 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from conftest import accuracy_figures
+
 REPO = Path(__file__).resolve().parents[1]
 PAGES = REPO / "tests" / "pages" / "generic"
 
@@ -40,16 +42,8 @@ def test_the_harness_measures_every_figure(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     pages = own_corpus(corpus)
-    out = tmp_path / "accuracy.json"
-    done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.accuracy", str(corpus), "--json", str(out)],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-    figures = json.loads(out.read_text(encoding="utf-8"))["dates"]
+    every, printed = accuracy_figures(corpus, tmp_path / "accuracy.json")
+    figures = every["dates"]
     assert figures["pages"] == pages >= 4
     readers = figures["readers"]
     assert set(readers) == {"newsmon", "htmldate fast", "htmldate extensive"}
@@ -63,7 +57,7 @@ def test_the_harness_measures_every_figure(tmp_path: Path) -> None:
     assert readers["newsmon"]["answered"] == figures["stored"]
     assert 0 <= figures["utc_day_off"] <= figures["stored"]
     for name in readers:
-        assert name in done.stdout
+        assert name in printed
 
 
 def test_a_missing_corpus_says_where_to_get_it(tmp_path: Path) -> None:
@@ -105,16 +99,8 @@ def test_the_bodies_harness_measures_every_figure(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     pages = own_bodies_corpus(corpus)
-    out = tmp_path / "accuracy.json"
-    done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.accuracy", str(corpus), "--json", str(out)],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-    figures = json.loads(out.read_text(encoding="utf-8"))["bodies"]
+    every, printed = accuracy_figures(corpus, tmp_path / "accuracy.json")
+    figures = every["bodies"]
     assert figures["pages"] == pages >= 6
     readers = figures["readers"]
     assert set(readers) == {"newsmon", "trafilatura default", "trafilatura, its options"}
@@ -128,7 +114,7 @@ def test_the_bodies_harness_measures_every_figure(tmp_path: Path) -> None:
         for figure in ("precision", "recall", "f1"):
             assert 0.0 <= s[figure] <= 1.0, (name, figure)
         assert s["cpu_ms_per_page"] > 0 and s["cpu_ratio"] > 0, name
-        assert name in done.stdout
+        assert name in printed
     # Every page is a story stored or a failure recorded; these pages are all stories, each
     # with its feed's time standing in where it has none (feedtime).
     assert figures["stored"] + sum(figures["lost"].values()) == pages

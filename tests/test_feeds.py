@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from conftest import accuracy_figures
 from scrapy.http import XmlResponse
 
 from newsmon.sites.base import ParseError
@@ -307,16 +308,7 @@ def test_the_feed_benchmark_measures_every_figure(tmp_path: Path) -> None:
         timeout=60,
     )
     assert asked.stdout.strip() == "[True, False]", asked.stderr
-    out = tmp_path / "figures.json"
-    done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.accuracy", str(corpus), "--json", str(out)],
-        cwd=repo,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-    figures = json.loads(out.read_text(encoding="utf-8"))["feeds"]
+    figures = accuracy_figures(corpus, tmp_path / "figures.json")[0]["feeds"]
     [row] = figures["corpora"].values()
     assert row["feeds"] == len(list(FEEDS.glob("*.xml")))
     assert row["newsmon_entries"] == sum(
