@@ -24,7 +24,7 @@ from newsmon.alerts.secret_store import store_of
 from newsmon.db.models import AlertRow, ChannelRow, NotificationRow, RevisionRow, StoryRow, WatchRow
 from newsmon.diff import changed_words
 from newsmon.instants import now as _now
-from newsmon.kinds import AlertStatus, WatchOn
+from newsmon.kinds import AlertStatus, Precision, WatchOn
 from newsmon.output import counted
 from newsmon.query import filtered
 from newsmon.selection import Filters
@@ -180,7 +180,7 @@ def _item(session: Session, rev: RevisionRow, outlet: str, section: str | None, 
         kind=rev.kind,
         number=rev.number,
         written_at=rev.written_at,
-        written_precision=rev.written_precision,
+        written_precision=Precision(rev.written_precision),
         updated_at=rev.updated_at,
         changes=changes,
     )

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from newsmon.instants import format_instant
+from newsmon.kinds import Precision
 from newsmon.records import shown_written
 
 # How each kind of revision is announced.
@@ -38,7 +39,7 @@ class Item:
     kind: str
     number: int
     written_at: datetime
-    written_precision: str  # newsmon.kinds.Precision, as the revision says
+    written_precision: Precision  # as the revision says
     updated_at: datetime | None
     # field -> its changed words (newsmon.diff.changed_words), for a later revision
     changes: dict[str, str] = field(default_factory=dict)
