@@ -140,6 +140,14 @@ def test_the_story_page_shows_revisions_and_what_changed(db: Path) -> None:
     assert get(db, "/news/stories/999999")[0] == 404
 
 
+def test_a_story_s_text_takes_its_own_direction(db: Path) -> None:
+    # dir="auto": Arabic or Hebrew text reads from the right, whatever the page around it.
+    page = get(db, f"/news/stories/{story_id(db, '204156')}")[1]
+    assert re.search(r'<h1 [^>]*dir="auto"', page)
+    assert re.search(r'<div class="body">\s*<p dir="auto">', page)
+    assert '<td dir="auto">' in page and 'class="diff" data-field="body" dir="auto"' in page
+
+
 def test_stored_html_is_shown_as_text(db: Path) -> None:
     hostile = story_id(db, "999001")
     for path in (f"/news/stories/{hostile}", "/news/stories", "/news/current_stories"):
