@@ -580,7 +580,7 @@ def test_a_story_too_large_to_compare_shows_both_versions(tmp_path: Path) -> Non
         "both versions are shown whole, the older struck through."
     ) in page
     old, new = costliest()
-    assert f'data-field="body"><del>{old}</del><ins>{new}</ins></div>' in page
+    assert f'data-field="body" dir="auto"><del>{old}</del><ins>{new}</ins></div>' in page
     status, page = get(tmp_path / "news.db", f"/news/stories/{ids['long']}")
     assert status == 200 and "too large" not in page
     assert len(re.findall(r"<del>\w+</del><ins>\w+X</ins>", page)) == 60
