@@ -16,6 +16,7 @@ from newsmon.config import load_text
 from newsmon.items import Discovery, Story
 from newsmon.kinds import PageKind, Precision
 from newsmon.sites.base import IndexPage, ParseError, StoryKey
+from newsmon.sites.generic.page_times import MAX_LEVELS, MAX_MARKED
 from newsmon.sites.generic.urls import clean_url
 
 GENERIC = PAGES / "generic"
@@ -353,3 +354,20 @@ def test_a_template_s_zero_time_is_a_misreading_not_the_story_s() -> None:
     with pytest.raises(ParseError) as info:
         _story(zero + '<meta name="date" content="1970-01-01">')
     assert info.value.kind == "bad_written_at"
+
+
+def test_a_page_asks_for_bounded_work_to_find_its_time() -> None:
+    # Only the first MAX_MARKED elements of each kind are looked at (each up to MAX_LEVELS
+    # levels up): thousands of <time>s thousands of levels deep cost minutes of XPath before.
+    unreadable = '<time datetime="x">x</time>' * MAX_MARKED
+    late = '<time datetime="2026-11-20T00:15:00Z">20 Nov</time>'
+    story = _story("", unreadable + late, listed_at=FEED_TIME)
+    assert story.written_at is None  # the feed's time stands in: the 101st was never read
+    assert _story("", unreadable[: -len('<time datetime="x">x</time>')] + late).written_at == (
+        datetime(2026, 11, 20, 0, 15, tzinfo=UTC)
+    )
+    deep = "<div>" * (MAX_LEVELS + 5)
+    inside = _story(
+        "", f"<aside>{deep}{late}{'</div>' * (MAX_LEVELS + 5)}</aside>", listed_at=FEED_TIME
+    )
+    assert inside.written_at == datetime(2026, 11, 20, 0, 15, tzinfo=UTC)  # its aside unseen

@@ -16,11 +16,15 @@ is that of how surely a value is the story's own time:
    sidebars, navigation and footers carry other items' times.
 
 Names of `<meta>` (its `name`, `property`, `itemprop` or `http-equiv`) are matched without case.
+The markup sources look at the first MAX_MARKED elements of each kind, each up to MAX_LEVELS
+levels up for another item: a page's work is bounded whatever it holds.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from itertools import islice
 from typing import Any
 
 from scrapy.http import TextResponse
@@ -90,16 +94,6 @@ MODIFIED_META_LOOSE = (
     "modified",
 )
 
-# Whose descendants are other items than the story: their times are not its times.
-# (an embedded post is a blockquote; a teaser in a list is an item with its own heading or
-# picture, or an article within another)
-_ELSEWHERE = (
-    "ancestor::aside or ancestor::nav or ancestor::footer or ancestor::blockquote or "
-    "ancestor::li[.//h2 or .//h3 or .//h4 or .//img] or ancestor::article[ancestor::article] or "
-    "ancestor::*[re:test(concat(' ', @class, ' ', @id, ' '), "
-    "'related|comment|sidebar|widget|recommend|popular|trending|teaser|most-read|"
-    "more-stories|reply|similar|suggest|footer|read-next|also', 'i')]"
-)
 _SAYS_PUBLISHED = (
     "re:test(@class, '(^|[\\s_-])(published|pub-?date|date-?published|publish-?date|"
     "entry-date|post-date|posted-on|article-date)([\\s_-]|$)', 'i')"
@@ -107,19 +101,37 @@ _SAYS_PUBLISHED = (
 _SAYS_UPDATED = "re:test(@class, '(^|[\\s_-])(updated|modified|date-?modified)([\\s_-]|$)', 'i')"
 _MACHINE_VALUE = "@datetime | @content | @title"
 PUBLISHED_MARKUP = (
-    f"//*[@itemprop='datePublished'][not({_ELSEWHERE})]",
-    f"//time[@pubdate][not({_ELSEWHERE})]",
-    f"//*[self::time or self::abbr][{_SAYS_PUBLISHED}][not({_ELSEWHERE})]",
+    "//*[@itemprop='datePublished']",
+    "//time[@pubdate]",
+    f"//*[self::time or self::abbr][{_SAYS_PUBLISHED}]",
     "//*[not(self::meta)][@property='schema:datePublished' or @property='dc:date' or "
     "@property='dcterms:created' or @property='dcterms:issued' or @property='dc:created']",
-    f"//*[@itemprop='dateCreated'][not({_ELSEWHERE})]",
+    "//*[@itemprop='dateCreated']",
 )
 MODIFIED_MARKUP = (
-    f"//*[@itemprop='dateModified'][not({_ELSEWHERE})]",
-    f"//*[self::time or self::abbr][{_SAYS_UPDATED}][not({_SAYS_PUBLISHED})][not({_ELSEWHERE})]",
+    "//*[@itemprop='dateModified']",
+    f"//*[self::time or self::abbr][{_SAYS_UPDATED}][not({_SAYS_PUBLISHED})]",
     "//*[not(self::meta)][@property='schema:dateModified' or @property='dcterms:modified']",
 )
-ANY_TIME = f"//time[@datetime][not({_SAYS_UPDATED} and not({_SAYS_PUBLISHED}))][not({_ELSEWHERE})]"
+ANY_TIME = f"//time[@datetime][not({_SAYS_UPDATED} and not({_SAYS_PUBLISHED}))]"
+
+# Bounds on the work a page can ask for: the first elements of each kind, looked at up to so
+# many levels up. A page's own times come early, and no page nests its story that deep; a
+# hostile one (thousands of <time>s thousands of levels deep) would otherwise cost minutes.
+MAX_MARKED = 100
+MAX_LEVELS = 64
+MAX_TEXT = 100  # characters of an element's text read as a time
+
+# Whose descendants are other items than the story: their times are not its times (an embedded
+# post is a blockquote; a teaser in a list is an item with its own heading or picture; an
+# article within another is another story).
+_OTHER_ITEMS = frozenset({"aside", "nav", "footer", "blockquote"})
+_OTHER_NAMES = re.compile(
+    "related|comment|sidebar|widget|recommend|popular|trending|teaser|most-read|more-stories|"
+    "reply|similar|suggest|footer|read-next|also",
+    re.IGNORECASE,
+)
+_TEASER_PARTS = ("h2", "h3", "h4", "img")
 
 
 def written_times(response: TextResponse, ld: JsonLd) -> Iterator[str]:
@@ -163,13 +175,39 @@ def _named(metas: dict[str, list[str]], names: tuple[str, ...]) -> Iterator[str]
 
 
 def _marked(response: TextResponse, paths: tuple[str, ...]) -> Iterator[str]:
-    """Each element's machine-readable value (`datetime`, `content`, `title`), else its text."""
+    """Each element's machine-readable value (`datetime`, `content`, `title`), else its text,
+    for the first MAX_MARKED elements of each path that are not inside another item."""
+    teasers: dict[Any, bool] = {}
     for path in paths:
-        for element in response.xpath(path):
+        for element in response.xpath(f"({path})[position() <= {MAX_MARKED}]"):
+            if _elsewhere(element.root, teasers):
+                continue
             value = element.xpath(_MACHINE_VALUE).get()
             if value is None:
-                value = " ".join(element.xpath(".//text()").getall())
+                value = "".join(islice(element.root.itertext(), 8))[:MAX_TEXT]
             yield from _strings(value)
+
+
+def _elsewhere(element: Any, teasers: dict[Any, bool]) -> bool:
+    """Whether an element lies inside another item than the story (see _OTHER_ITEMS)."""
+    articles = 0
+    for above in islice(element.iterancestors(), MAX_LEVELS):
+        tag = above.tag if isinstance(above.tag, str) else ""
+        if tag in _OTHER_ITEMS:
+            return True
+        names = f"{above.get('class', '')} {above.get('id', '')}"
+        if names.strip() and _OTHER_NAMES.search(names):
+            return True
+        if tag == "article":
+            articles += 1
+            if articles > 1:
+                return True
+        elif tag == "li":
+            if above not in teasers:  # (each list item's subtree searched once)
+                teasers[above] = next(above.iter(*_TEASER_PARTS), None) is not None
+            if teasers[above]:
+                return True
+    return False
 
 
 def _strings(*values: Any) -> Iterator[str]:
