@@ -56,12 +56,16 @@ EXACT_STORY = Story(
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("precision") / "news.db"
+    return stored(tmp_path_factory.mktemp("precision") / "news.db", DAY_STORY, EXACT_STORY)
+
+
+def stored(path: Path, *stories: Story) -> Path:
+    """A database at `path` holding `stories`, fetched in this order."""
     engine = open_engine(str(path), Access.CREATE)
     try:
         with Session(engine) as session, session.begin():
-            record_story(session, DAY_STORY, SEEN)
-            record_story(session, EXACT_STORY, SEEN)
+            for story in stories:
+                record_story(session, story, SEEN)
     finally:
         engine.dispose()
     return path
@@ -204,20 +208,12 @@ def test_a_notification_says_a_day_as_a_day() -> None:
 @pytest.fixture
 def upgraded(tmp_path: Path) -> Iterator[Path]:
     """The day's story, then fetched again with its page giving the exact time."""
-    path = tmp_path / "news.db"
-    engine = open_engine(str(path), Access.CREATE)
     exact = replace(
         DAY_STORY,
         written_at=datetime(2020, 12, 5, 9, 30, tzinfo=UTC),
         written_precision=Precision.SECOND,
     )
-    try:
-        with Session(engine) as session, session.begin():
-            record_story(session, DAY_STORY, SEEN)
-            record_story(session, exact, SEEN)
-    finally:
-        engine.dispose()
-    yield path
+    yield stored(tmp_path / "news.db", DAY_STORY, exact)
 
 
 def test_an_exact_time_found_later_is_shown(upgraded: Path) -> None:
